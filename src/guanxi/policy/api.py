@@ -1,0 +1,2 @@
+def register(router):
+    """Adds this app's viewsets to the API router."""
