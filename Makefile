@@ -34,8 +34,8 @@ bench: install-dev
 	$(PY) -m bench.run
 
 messages: install-dev
-	cd src/guanxi && ../../$(MANAGE) makemessages -l zh_Hans -l en --no-obsolete --ignore=static/vendor/*
-	cd src/guanxi && ../../$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --no-obsolete --ignore=static/vendor/*
+	cd src/guanxi && ../../$(MANAGE) makemessages -l zh_Hans --no-obsolete --ignore=static/vendor/* --ignore=locale/*
+	cd src/guanxi && ../../$(MANAGE) makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=static/vendor/* --ignore=locale/*
 
 clean:
 	rm -rf var/static var/test

@@ -154,6 +154,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "guanxi.accounts.views.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("GUANXI_PROXY_COUNT", "0")) or None
+# The same client address as the audit log (X-Real-IP from nginx, else REMOTE_ADDR): without it,
+# behind the proxy every client would share 127.0.0.1 and one attacker would lock out everyone.
+AXES_CLIENT_IP_CALLABLE = "guanxi.core.middleware.client_ip"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 OTP_TOTP_ISSUER = "Guanxi CRM"
@@ -206,6 +209,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApprovalRequestStatusEnum": "guanxi.approvals.models.RequestStatus",
+        "ApprovalStepStatusEnum": "guanxi.approvals.models.StepStatus",
+        "ApprovalStepKindEnum": "guanxi.approvals.models.StepKind",
+        "ApprovalSignModeEnum": "guanxi.approvals.models.SignMode",
+        "ApprovalDecisionEnum": "guanxi.approvals.models.Decision",
+    },
 }
 
 # Celery: Redis in production; without a broker the embedded scheduler calls tasks in-process.

@@ -7,6 +7,7 @@ from guanxi.core import views as core_views
 urlpatterns = [
     path("", core_views.dashboard, name="dashboard"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", core_views.switch_language, name="switch_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("guanxi.accounts.urls")),
     path("org/", include("guanxi.accounts.org_urls")),

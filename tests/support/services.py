@@ -10,11 +10,16 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
 
 
 def free_port() -> int:
@@ -74,6 +79,103 @@ class RedisServer:
         raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
-        if self.proc:
+        if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (e.g. the test database), for a
+    subprocess. An in-memory SQLite test database cannot be shared: callers skip then."""
+    engine, name = settings_dict["ENGINE"], settings_dict["NAME"]
+    if engine.endswith("postgresql"):
+        auth = settings_dict.get("USER") or ""
+        if settings_dict.get("PASSWORD"):
+            auth += f":{settings_dict['PASSWORD']}"
+        return f"postgres://{auth}@{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{name}"
+    if engine.endswith("sqlite3") and name and ":memory:" not in str(name) and "mode=memory" not in str(name):
+        return f"sqlite:///{name}"
+    raise RuntimeError(f"the database {name!r} cannot be reached from another process")
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a manage.py or celery subprocess against the test database."""
+    from django.db import connection
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        DATABASE_URL=database_url(connection.settings_dict),
+        DJANGO_SETTINGS_MODULE="guanxi.settings",
+        PYTHONPATH=os.pathsep.join([str(SRC), str(ROOT)]),
+        PYTHONUNBUFFERED="1",
+        DATABASE_CONN_MAX_AGE="0",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    """Runs `manage.py <args>` in a subprocess against the test database."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=subprocess_env(**env), capture_output=True, text=True, timeout=timeout
+    )
+
+
+class CeleryWorker:
+    """A real `celery -A guanxi worker` subprocess (solo pool, one process) on a Redis broker,
+    against the test database. `include` adds task modules (e.g. tests.support.tasks)."""
+
+    def __init__(self, redis_url: str, *, include: tuple[str, ...] = (), log_dir: Path | None = None):
+        self.redis_url = redis_url
+        self.include = include
+        self.log_path = Path(log_dir or tempfile.mkdtemp(prefix="guanxi-worker-")) / "worker.log"
+        self.proc: subprocess.Popen | None = None
+        self.name = f"test-{os.getpid()}-{free_port()}@localhost"
+
+    def start(self) -> CeleryWorker:
+        cmd = [sys.executable, "-m", "celery", "-A", "guanxi", "worker", "--pool=solo", "--concurrency=1"]
+        cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", "-n", self.name]
+        for module in self.include:
+            cmd += ["--include", module]
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(cmd, cwd=SRC, env=subprocess_env(REDIS_URL=self.redis_url), stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def wait(self, result, timeout: float = 60):
+        """The task's return value; fails with the worker's log if the worker died or the
+        result did not come in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if result.ready():
+                return result.get(timeout=1, propagate=True)
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"the celery worker exited with {self.proc.returncode}:\n{self.log()}")
+            time.sleep(0.1)
+        raise TimeoutError(f"no result for task {result.id} within {timeout}s; worker log:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # warm shutdown
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if getattr(self, "_log", None):
+            self._log.close()

@@ -52,6 +52,11 @@ class User(AbstractUser):
     def get_full_name(self):
         return self.full_name or self.username
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("org:user_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, principal, level):
         if level == DataScope.SELF:
@@ -89,6 +94,11 @@ class OrgUnit(TreeNode):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("org:unit_detail", args=[self.pk])
 
     @staticmethod
     def unit_filter(principal, level, prefix=""):
@@ -132,6 +142,11 @@ class Region(TreeNode):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("org:region_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, principal, level):
         # Regions are reference data: any narrower scope still reads the whole tree.
@@ -147,7 +162,10 @@ class Role(models.Model):
     permissions = models.JSONField(_("permissions"), default=list, blank=True)
     data_scope = models.CharField(_("data scope"), max_length=16, choices=DataScope.choices, default=DataScope.SELF)
     scope_overrides = models.JSONField(
-        _("scope per model"), default=dict, blank=True, help_text=_('Optional, e.g. {"accounts.user": "all"}: a different scope for one model.')
+        _("scope per model"),
+        default=dict,
+        blank=True,
+        help_text=_('Optional, e.g. {"accounts.user": "all"}: a different scope for one model.'),
     )
     require_2fa = models.BooleanField(_("requires two-factor login"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -165,6 +183,11 @@ class Role(models.Model):
 
         return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("org:role_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, principal, level):
         return Q(pk__in=principal.role_ids)
@@ -176,7 +199,9 @@ class Position(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="positions")
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="positions")
     role = models.ForeignKey(Role, verbose_name=_("role"), on_delete=models.PROTECT, related_name="positions")
-    reports_to = models.ForeignKey(User, verbose_name=_("reports to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
+    reports_to = models.ForeignKey(
+        User, verbose_name=_("reports to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
     is_primary = models.BooleanField(_("primary"), default=True)
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_until = models.DateField(_("until"), null=True, blank=True)
@@ -239,3 +264,6 @@ class UserSession(models.Model):
     class Meta:
         verbose_name = _("login session")
         verbose_name_plural = _("login sessions")
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,23 +1,43 @@
 """Every login, logout and failed login is audited (F-ORG-4); sessions are tracked so a
 deactivated user's sessions can all be ended at once."""
 
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanxi.core import audit, context
 from guanxi.core.middleware import client_ip
 
+from .middleware import LANGUAGE_SESSION_KEY, LAST_SEEN_SESSION_KEY, LOGIN_AT_SESSION_KEY, OTP_REQUIRED_SESSION_KEY
 from .models import User, UserSession
+
+
+def stamp_last_login(sender, user, **kwargs):
+    user.last_login = timezone.now()
+    type(user)._default_manager.filter(pk=user.pk).update(last_login=user.last_login)
 
 
 @receiver(user_logged_in, dispatch_uid="guanxi_login")
 def on_login(sender, request, user, **kwargs):
     context.set_actor(user.pk)
     if request is not None and getattr(request, "session", None) is not None:
+        now = time.time()
+        request.session[LOGIN_AT_SESSION_KEY] = now
+        request.session[LAST_SEEN_SESSION_KEY] = now
+        # The user's remembered language applies from the first page after signing in.
+        request.session[LANGUAGE_SESSION_KEY] = user.language
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            request.session[OTP_REQUIRED_SESSION_KEY] = True
         if not request.session.session_key:
             request.session.save()
         UserSession.objects.create(
-            user=user, session_key=request.session.session_key, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:255]
+            user=user,
+            session_key=request.session.session_key,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
         )
     audit.record("auth.login", subject=user, actor=user)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .querysets import ScopedQuerySet
+from .querysets import ScopedQuerySet, register_scoped
 
 
 class HistoryContext(models.Model):
@@ -104,12 +104,18 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.event_type}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("audit:detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, principal, level):
         # Audit rows are read by administrators (scope "all"); narrower scopes see their own acts.
         return models.Q(actor_id=principal.user_id)
 
 
+@register_scoped
 class WorkdayOverride(models.Model):
     """A company's own exceptions to the statutory calendar (F-CUS-4 working days), and the
     whole calendar for a year the chinese-calendar package does not know yet."""
@@ -118,6 +124,7 @@ class WorkdayOverride(models.Model):
     is_workday = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=100, blank=True, default="")
 
+    objects = ScopedQuerySet.as_manager()
     history = field_history()
 
     class Meta:
@@ -127,3 +134,8 @@ class WorkdayOverride(models.Model):
 
     def __str__(self):
         return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+    @classmethod
+    def scope_q(cls, principal, level):
+        # The calendar is company-wide reference data: whoever may see it sees all of it.
+        return models.Q()

@@ -1,0 +1,10 @@
+"""Settings for the benchmark: the application's own, with ServerTimingMiddleware first so every
+response reports the server time (`Server-Timing: app;dur=…, db;dur=…`)."""
+
+from guanxi.settings import *  # noqa: F403
+from guanxi.settings import ALLOWED_HOSTS, MIDDLEWARE
+
+MIDDLEWARE = ["guanxi.core.middleware.ServerTimingMiddleware", *MIDDLEWARE]
+# Django's test Client sends Host: testserver.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+DEBUG = False

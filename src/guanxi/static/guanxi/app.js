@@ -1,0 +1,47 @@
+/* Guanxi page behaviour: small and dependency-free (htmx, Tabler and Tom Select are loaded
+   before this file). */
+(function () {
+  "use strict";
+
+  // htmx: send the CSRF token with every request (base.html puts it in hx-headers on <body>;
+  // this also covers fragments swapped into pages that lack it).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var headers = document.body.getAttribute("hx-headers");
+    if (!headers || event.detail.headers["X-CSRFToken"]) return;
+    try {
+      var token = JSON.parse(headers)["X-CSRFToken"];
+      if (token) event.detail.headers["X-CSRFToken"] = token;
+    } catch (e) { /* malformed attribute: leave the request as it is */ }
+  });
+
+  // Confirmation before destructive actions: data-confirm="Question?" on a button, link or
+  // form. htmx requests use hx-confirm instead.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-confirm]");
+    if (!el || el.tagName === "FORM") return;
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  }, true);
+
+  // Searchable selects: <select data-tom-select> (also inside htmx-swapped fragments).
+  function initSelects(root) {
+    if (typeof window.TomSelect === "undefined") return;
+    root.querySelectorAll("select[data-tom-select]").forEach(function (select) {
+      if (select.tomselect) return;
+      var options = { allowEmptyOption: true, maxOptions: 500 };
+      if (select.multiple) options.plugins = ["remove_button"];
+      new window.TomSelect(select, options);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initSelects(document); });
+  document.addEventListener("htmx:load", function (event) { initSelects(event.detail.elt); });
+})();

@@ -1,0 +1,161 @@
+"""F-ORG-3: deactivation and role changes take effect on the very next request; the policy's
+idle and absolute session limits end a session."""
+
+import time
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from guanxi.accounts import services
+from guanxi.accounts.middleware import LAST_SEEN_SESSION_KEY, LOGIN_AT_SESSION_KEY
+from guanxi.accounts.models import UserSession
+from guanxi.core import context
+from guanxi.core.models import AuditEvent
+
+from .conftest import PASSWORD, role_of
+
+pytestmark = pytest.mark.django_db
+
+
+def login_form(client, username, password=PASSWORD, **extra):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password}, **extra)
+
+
+def assert_to_login(response):
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_deactivation_ends_every_session_at_once(company, client):
+    from django.test import Client
+
+    other = Client()
+    assert login_form(client, "rep").status_code == 302
+    assert login_form(other, "rep").status_code == 302
+    profile = reverse("accounts:profile")
+    assert client.get(profile).status_code == 200 and other.get(profile).status_code == 200
+    assert UserSession.objects.filter(user=company.rep).count() == 2
+
+    context.set_actor(company.admin.pk)
+    services.deactivate_user(company.rep)
+    context.end()
+
+    assert_to_login(client.get(profile))
+    assert_to_login(other.get(profile))
+    assert not UserSession.objects.filter(user=company.rep).exists()
+    assert not [s for s in Session.objects.all() if str(s.get_decoded().get("_auth_user_id")) == str(company.rep.pk)]
+    ev = AuditEvent.objects.get(event_type="user.deactivated")
+    assert ev.data["sessions_ended"] == 2 and ev.actor_id == company.admin.pk
+    # And the password no longer works, with the same message as a wrong one.
+    response = login_form(client, "rep")
+    assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
+
+
+def test_deactivation_through_the_page(company, client_for):
+    rep_client = client_for(company.rep)
+    assert rep_client.get(reverse("accounts:profile")).status_code == 200
+    admin = client_for(company.admin)
+    response = admin.post(reverse("org:user_deactivate", args=[company.rep.pk]))
+    assert response.status_code == 302
+    assert_to_login(rep_client.get(reverse("accounts:profile")))
+
+
+def test_deactivation_stops_api_tokens(company):
+    _token, key = services.create_api_token(company.rep, "integration")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/me/").status_code == 200
+    services.deactivate_user(company.rep)
+    assert api.get("/api/me/").status_code == 401
+    # Reactivating does not bring revoked tokens back.
+    services.reactivate_user(company.rep)
+    assert api.get("/api/me/").status_code == 401
+
+
+def test_role_change_applies_on_the_next_request(company, client_for):
+    c = client_for(company.manager)
+    url = reverse("org:user_list")
+    assert c.get(url).status_code == 200
+    role = role_of(company.manager)
+    services.update_role(role, permissions=[p for p in role.permissions if p != "accounts.view_user"])
+    assert c.get(url).status_code == 403
+    # Changing the position's role back restores access immediately, too.
+    services.update_role(role, permissions=[*role.permissions, "accounts.view_user"])
+    assert c.get(url).status_code == 200
+    services.change_role(company.manager.positions.get(), company.roles["service_staff"])
+    assert c.get(reverse("org:user_detail", args=[company.rep.pk])).status_code == 404  # scope "self" now
+
+
+def test_removing_the_position_takes_access_away(company, client_for):
+    c = client_for(company.admin)
+    assert c.get(reverse("org:role_list")).status_code == 200
+    services.remove_position(company.admin.positions.get())
+    assert c.get(reverse("org:role_list")).status_code == 403
+
+
+def _age_session(client, *, login_ago=0, seen_ago=0):
+    session = client.session
+    now = time.time()
+    session[LOGIN_AT_SESSION_KEY] = now - login_ago
+    session[LAST_SEEN_SESSION_KEY] = now - seen_ago
+    session.save()
+
+
+def test_idle_timeout_logs_out(company, client_for):
+    c = client_for(company.rep)
+    _age_session(c, login_ago=31 * 60, seen_ago=29 * 60)
+    assert c.get(reverse("accounts:profile")).status_code == 200
+    _age_session(c, login_ago=62 * 60, seen_ago=31 * 60)
+    response = c.get(reverse("accounts:profile"))
+    assert_to_login(response)
+    assert "expired=1" in response["Location"]
+    assert AuditEvent.objects.filter(event_type="auth.session_expired", data__reason="idle").exists()
+    assert_to_login(c.get(reverse("accounts:profile")))
+    page = c.get(response["Location"])
+    assert "expired" in page.content.decode().lower() or page.context["expired"]
+
+
+def test_absolute_timeout_logs_out_even_when_active(company, client_for):
+    c = client_for(company.rep)
+    _age_session(c, login_ago=11 * 3600 + 50 * 60, seen_ago=10)
+    assert c.get(reverse("accounts:profile")).status_code == 200
+    _age_session(c, login_ago=12 * 3600 + 60, seen_ago=10)
+    assert_to_login(c.get(reverse("accounts:profile")))
+    assert AuditEvent.objects.filter(event_type="auth.session_expired", data__reason="absolute").exists()
+
+
+def test_timeout_reads_the_policy(company, client_for, monkeypatch):
+    from types import SimpleNamespace
+
+    import guanxi.policy.services as policy_services
+
+    strict = SimpleNamespace(security=SimpleNamespace(idle_timeout_minutes=5, absolute_timeout_hours=1))
+    monkeypatch.setattr(policy_services, "current", lambda: strict)
+    c = client_for(company.rep)
+    _age_session(c, login_ago=60, seen_ago=6 * 60)
+    assert_to_login(c.get(reverse("accounts:profile")))
+
+
+def test_htmx_request_gets_a_full_page_redirect(company, client_for):
+    c = client_for(company.rep)
+    _age_session(c, login_ago=3600, seen_ago=3600)
+    response = c.get(reverse("accounts:profile"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith(reverse("accounts:login"))
+
+
+def test_session_api_call_after_idle_timeout_is_anonymous(company):
+    api = APIClient()
+    api.force_login(company.rep, backend="guanxi.accounts.backends.PositionBackend")
+    assert api.get("/api/me/").status_code == 200
+    session = api.session
+    session[LAST_SEEN_SESSION_KEY] = time.time() - 3600
+    session.save()
+    assert api.get("/api/me/").status_code in (401, 403)
+
+
+def test_password_change_by_admin_ends_sessions(company, client_for):
+    c = client_for(company.rep)
+    services.set_password(company.rep, "Another-strong-pass-42")
+    assert_to_login(c.get(reverse("accounts:profile")))

@@ -1,0 +1,75 @@
+"""Browser tests: pytest-playwright driving Debian's Chromium (/usr/bin/chromium; never run
+`playwright install`) against pytest-django's live_server. Every test here is marked `browser`.
+
+Fixtures:
+- `signed_in(role_code="general_manager", *, permissions=..., scope="all")`: creates a user with
+  that role (see tests/support/org.make_user) and signs in through the real login form; returns
+  the user. The `page` is then on the dashboard.
+- `url(name, *args, **kwargs)`: absolute live-server URL of a URL name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.support import org
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse database access
+# from "async" code otherwise.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Browser-test-passw0rd"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # tryfirst: the mark must be there before `-m "not browser"` deselects.
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def url(live_server):
+    def _url(name: str, *args, **kwargs) -> str:
+        return live_server.url + reverse(name, args=args or None, kwargs=kwargs or None)
+
+    return _url
+
+
+@pytest.fixture
+def signed_in(page, url, transactional_db):
+    def _sign_in(role_code: str = "general_manager", *, permissions=(), scope: str = "all", **fields):
+        user = org.make_user(role_code, permissions=list(permissions), scope=scope, password=PASSWORD, **fields)
+        page.goto(url("accounts:login"))
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form [type=submit]")
+        page.wait_for_url(url("dashboard"))
+        return user
+
+    return _sign_in

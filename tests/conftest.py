@@ -1,0 +1,62 @@
+"""Fixtures shared by every test (keep this small; factories live in tests/support/org.py).
+
+- `units`: a small unit tree (company ─┬─ sales ── east, └─ service), see support.org.make_units.
+- `make_user(role=None, unit=None, *, scope=None, permissions=None, password=None, ...)`: a user
+  holding `role` (a code or Role) in `unit`; `scope`/`permissions` set that role's data scope
+  and permission codes (use `perms(Model, "view", ...)`).
+- `perms(Model, *actions)`: permission codes, all five actions when none are given.
+- `login(user)`: a django.test.Client logged in as `user` (no password needed).
+
+For whole-object-type scope tests use the mixins in tests/support/scoped.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+
+from tests.support import org
+
+LOGIN_BACKEND = "guanxi.accounts.backends.PositionBackend"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """Fast password hashing (Argon2 stays the production default) and plain static files,
+    so templates render without a collectstatic manifest."""
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"],
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+        yield
+
+
+@pytest.fixture
+def units(db):
+    return org.make_units()
+
+
+@pytest.fixture
+def make_user(db):
+    return org.make_user
+
+
+@pytest.fixture
+def perms():
+    return org.perms
+
+
+@pytest.fixture
+def login(db):
+    def _login(user) -> Client:
+        client = Client()
+        client.force_login(user, backend=LOGIN_BACKEND)
+        return client
+
+    return _login
