@@ -1,7 +1,7 @@
 """Fixtures of the accounts tests: the system roles and a small organisation using them.
 
-    company (HQ) ─┬─ sales ── east (team)
-                  └─ service
+company (HQ) ─┬─ sales ── east (team)
+              └─ service
 """
 
 from __future__ import annotations

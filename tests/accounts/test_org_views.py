@@ -62,7 +62,7 @@ def test_admin_list_filters_sorting_and_pagination(company, client_for):
 
 
 def test_export_csv_is_neutralised_and_audited(company, client_for):
-    company.rep.full_name = "=HYPERLINK(\"http://evil\")"
+    company.rep.full_name = '=HYPERLINK("http://evil")'
     company.rep.mobile = "+8613800000000"
     company.rep.save()
     c = client_for(company.admin)
@@ -76,7 +76,9 @@ def test_export_csv_is_neutralised_and_audited(company, client_for):
     assert ev.data["rows"] == 2 and ev.data["model"] == "accounts.user" and ev.actor_id == company.admin.pk
 
 
-@pytest.mark.parametrize(("value", "expected"), [("=1+1", "'=1+1"), ("-2", "'-2"), ("@SUM", "'@SUM"), ("+1", "'+1"), ("ok", "ok"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("=1+1", "'=1+1"), ("-2", "'-2"), ("@SUM", "'@SUM"), ("+1", "'+1"), ("ok", "ok"), (None, "")]
+)
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
@@ -113,7 +115,14 @@ def test_edit_user_and_set_password(company, client_for):
     c = client_for(company.admin)
     url = reverse("org:user_edit", args=[company.rep.pk])
     assert c.get(url).status_code == 200
-    data = {"full_name": "Rep One", "employee_no": "", "email": "rep@example.com", "mobile": "", "language": "en", "new_password": "Brand-new-pass-77"}
+    data = {
+        "full_name": "Rep One",
+        "employee_no": "",
+        "email": "rep@example.com",
+        "mobile": "",
+        "language": "en",
+        "new_password": "Brand-new-pass-77",
+    }
     assert c.post(url, data).status_code == 302
     company.rep.refresh_from_db()
     assert company.rep.full_name == "Rep One" and company.rep.language == "en"
@@ -126,7 +135,9 @@ def test_positions_inline(company, client_for):
     detail = c.get(reverse("org:user_detail", args=[company.service.pk]))
     assert detail.status_code == 200 and detail.context["position_form"] is not None
     add = reverse("org:position_add", args=[company.service.pk])
-    response = c.post(add, {"unit": company.units.sales.pk, "role": company.roles["operations"].pk, "reports_to": company.manager.pk, "is_primary": "on"})
+    response = c.post(
+        add, {"unit": company.units.sales.pk, "role": company.roles["operations"].pk, "reports_to": company.manager.pk, "is_primary": "on"}
+    )
     assert response.status_code == 302
     pos = Position.objects.get(user=company.service, unit=company.units.sales)
     # duplicate → the page again with the error, status 400
@@ -138,7 +149,12 @@ def test_positions_inline(company, client_for):
     # change the role inline
     change = reverse("org:position_change", args=[company.service.pk, pos.pk])
     prefix = f"pos{pos.pk}"
-    assert c.post(change, {f"{prefix}-role": company.roles["finance"].pk, f"{prefix}-reports_to": "", f"{prefix}-is_primary": "on"}).status_code == 302
+    assert (
+        c.post(
+            change, {f"{prefix}-role": company.roles["finance"].pk, f"{prefix}-reports_to": "", f"{prefix}-is_primary": "on"}
+        ).status_code
+        == 302
+    )
     pos.refresh_from_db()
     assert pos.role.code == "finance" and pos.reports_to is None
     assert AuditEvent.objects.filter(event_type="user.role_changed").exists()
@@ -161,9 +177,14 @@ def test_unit_tree_page_and_move_refused(company, client_for):
     url = reverse("org:unit_edit", args=[sales.pk])
     form = c.get(url).context["form"]
     assert company.units.east.pk not in [u.pk for u in form.fields["parent"].queryset]
-    bad = c.post(url, {"name": "Sales", "code": sales.code, "kind": sales.kind, "parent": company.units.east.pk, "sort_order": 0, "is_active": "on"})
+    bad = c.post(
+        url, {"name": "Sales", "code": sales.code, "kind": sales.kind, "parent": company.units.east.pk, "sort_order": 0, "is_active": "on"}
+    )
     assert bad.status_code == 200 and "parent" in bad.context["form"].errors
-    ok = c.post(url, {"name": "Sales", "code": sales.code, "kind": sales.kind, "parent": company.units.service.pk, "sort_order": 0, "is_active": "on"})
+    ok = c.post(
+        url,
+        {"name": "Sales", "code": sales.code, "kind": sales.kind, "parent": company.units.service.pk, "sort_order": 0, "is_active": "on"},
+    )
     assert ok.status_code == 302
     assert OrgUnit.objects.get(pk=company.units.east.pk).depth == 3
     detail = c.get(reverse("org:unit_detail", args=[sales.pk]))
@@ -177,7 +198,12 @@ def test_region_pages(company, client_for):
     from guanxi.accounts.models import Region
 
     east = Region.objects.get(code="east-china")
-    assert c.post(reverse("org:region_create"), {"name": "上海", "code": "sh", "kind": "province", "parent": east.pk, "is_active": "on"}).status_code == 302
+    assert (
+        c.post(
+            reverse("org:region_create"), {"name": "上海", "code": "sh", "kind": "province", "parent": east.pk, "is_active": "on"}
+        ).status_code
+        == 302
+    )
     page = c.get(reverse("org:region_list"))
     assert [n.indent for n in page.context["object_list"]] == [0, 1]
     assert c.get(reverse("org:region_detail", args=[east.pk])).status_code == 200
@@ -190,7 +216,16 @@ def test_role_pages(company, client_for):
     assert c.get(reverse("org:role_list")).status_code == 200
     gm = company.roles["general_manager"]
     assert c.get(reverse("org:role_detail", args=[gm.pk])).status_code == 200
-    data = {"code": "auditor", "name": "审计", "name_en": "Auditor", "description": "", "data_scope": "unit", "permissions": ["accounts.view_user"], "scope_overrides": '{"accounts.user": "all"}', "is_active": "on"}
+    data = {
+        "code": "auditor",
+        "name": "审计",
+        "name_en": "Auditor",
+        "description": "",
+        "data_scope": "unit",
+        "permissions": ["accounts.view_user"],
+        "scope_overrides": '{"accounts.user": "all"}',
+        "is_active": "on",
+    }
     assert c.post(reverse("org:role_create"), data).status_code == 302
     role = Role.objects.get(code="auditor")
     assert role.scope_overrides == {"accounts.user": "all"}

@@ -15,6 +15,9 @@ class TestUserScope(ScopedObjectTests):
     # the delete of this object type.
     delete_url = "org:user_deactivate"
     export_url = "org:user_export"
+    api_basename = "user"
+    # Nothing is deleted through the API (users are deactivated, the rest switched inactive).
+    api_actions = ("list", "retrieve", "create", "update")
     constrained_scope = "unit"
     extra_permissions = ("accounts.view_orgunit", "accounts.view_role")
     list_max_queries = 15
@@ -32,6 +35,12 @@ class TestUserScope(ScopedObjectTests):
         role = org.make_role("scope-member")
         return {**self.form_data(env), "unit": env.other.pk, "role": role.pk}
 
+    def api_payload(self, env):
+        return {"username": env.unique("api"), "full_name": "API Person", "email": "api@example.com", "language": "zh-hans"}
+
+    def api_update_payload(self, env, obj):
+        return {"full_name": "Renamed by API"}
+
     def assert_deleted(self, obj):
         obj.refresh_from_db()
         assert not obj.is_active, "the user is still active after deactivation"
@@ -46,6 +55,9 @@ class TestOrgUnitScope(ScopedObjectTests):
     detail_url = "org:unit_detail"
     create_url = "org:unit_create"
     edit_url = "org:unit_edit"
+    api_basename = "orgunit"
+    # Nothing is deleted through the API (users are deactivated, the rest switched inactive).
+    api_actions = ("list", "retrieve", "create", "update")
     constrained_scope = "unit_tree"
     list_max_queries = 15
 
@@ -53,13 +65,36 @@ class TestOrgUnitScope(ScopedObjectTests):
         return org.make_unit(parent=env.home if in_scope else env.other)
 
     def form_data(self, env):
-        return {"name": env.unique("Unit"), "code": env.unique("u"), "kind": "department", "parent": env.company.pk, "sort_order": 0, "is_active": "on"}
+        return {
+            "name": env.unique("Unit"),
+            "code": env.unique("u"),
+            "kind": "department",
+            "parent": env.company.pk,
+            "sort_order": 0,
+            "is_active": "on",
+        }
 
     def edit_data(self, env, obj):
-        return {"name": f"{obj.name} renamed", "code": obj.code, "kind": obj.kind, "parent": obj.parent_id or "", "sort_order": 1, "is_active": "on"}
+        return {
+            "name": f"{obj.name} renamed",
+            "code": obj.code,
+            "kind": obj.kind,
+            "parent": obj.parent_id or "",
+            "sort_order": 1,
+            "is_active": "on",
+        }
 
     def out_of_scope_form_data(self, env):
         return {**self.form_data(env), "parent": env.other.pk}
+
+    def api_payload(self, env):
+        return {"name": env.unique("Unit"), "code": env.unique("u"), "kind": "department", "parent": env.company.pk}
+
+    def api_update_payload(self, env, obj):
+        return {"name": f"{obj.name} (API)"}
+
+    def api_out_of_scope_payload(self, env):
+        return {**self.api_payload(env), "parent": env.other.pk}
 
 
 class TestRegionScope(ScopedObjectTests):
@@ -68,6 +103,9 @@ class TestRegionScope(ScopedObjectTests):
     detail_url = "org:region_detail"
     create_url = "org:region_create"
     edit_url = "org:region_edit"
+    api_basename = "region"
+    # Nothing is deleted through the API (users are deactivated, the rest switched inactive).
+    api_actions = ("list", "retrieve", "create", "update")
     # Regions are reference data: every scope reads the whole tree, so there is no
     # out-of-scope region and the constrained tests do not apply.
     constrained_scope = None
@@ -82,6 +120,12 @@ class TestRegionScope(ScopedObjectTests):
     def edit_data(self, env, obj):
         return {"name": f"{obj.name} renamed", "code": obj.code, "kind": obj.kind, "is_active": "on"}
 
+    def api_payload(self, env):
+        return {"name": env.unique("Region"), "code": env.unique("r"), "kind": "city"}
+
+    def api_update_payload(self, env, obj):
+        return {"name": f"{obj.name} (API)"}
+
 
 class TestRoleScope(ScopedObjectTests):
     model = Role
@@ -89,6 +133,9 @@ class TestRoleScope(ScopedObjectTests):
     detail_url = "org:role_detail"
     create_url = "org:role_create"
     edit_url = "org:role_edit"
+    api_basename = "role"
+    # Nothing is deleted through the API (users are deactivated, the rest switched inactive).
+    api_actions = ("list", "retrieve", "create", "update")
     # Narrower scopes see only the roles the user holds.
     constrained_scope = "unit"
     list_max_queries = 15
@@ -100,7 +147,28 @@ class TestRoleScope(ScopedObjectTests):
         return role
 
     def form_data(self, env):
-        return {"code": env.unique("role"), "name": "New role", "data_scope": "self", "permissions": ["accounts.view_user"], "scope_overrides": "{}", "is_active": "on"}
+        return {
+            "code": env.unique("role"),
+            "name": "New role",
+            "data_scope": "self",
+            "permissions": ["accounts.view_user"],
+            "scope_overrides": "{}",
+            "is_active": "on",
+        }
 
     def edit_data(self, env, obj):
-        return {"name": f"{obj.name} renamed", "name_en": "", "description": "", "data_scope": "unit", "permissions": [], "scope_overrides": "{}", "is_active": "on"}
+        return {
+            "name": f"{obj.name} renamed",
+            "name_en": "",
+            "description": "",
+            "data_scope": "unit",
+            "permissions": [],
+            "scope_overrides": "{}",
+            "is_active": "on",
+        }
+
+    def api_payload(self, env):
+        return {"code": env.unique("role"), "name": "API role", "data_scope": "self", "permissions": ["accounts.view_user"]}
+
+    def api_update_payload(self, env, obj):
+        return {"name": f"{obj.name} (API)"}

@@ -46,7 +46,7 @@ def test_update_user_records_changes_and_refuses_unknown_fields():
 
 
 def test_deactivate_revokes_tokens_and_is_audited(company):
-    token, key = services.create_api_token(company.rep, "sync")
+    token, _key = services.create_api_token(company.rep, "sync")
     services.deactivate_user(company.rep, reason="left the company")
     company.rep.refresh_from_db()
     token.refresh_from_db()
@@ -173,7 +173,9 @@ def test_system_roles_seeded_idempotently(system_roles):
     # core.view_auditevent comes with the audit page (core registers it).
     known = set(all_permissions()) | {"core.view_auditevent"}
     for role in system_roles.values():
-        unknown = {c for c in role.permissions if c not in known and c.split(".")[1].split("_")[0] in ("view", "add", "change", "delete", "export")}
+        unknown = {
+            c for c in role.permissions if c not in known and c.split(".")[1].split("_")[0] in ("view", "add", "change", "delete", "export")
+        }
         assert not unknown, f"{role.code}: {unknown}"
 
 

@@ -10,7 +10,7 @@ def test_login_page_renders(page, url):
     page.goto(url("accounts:login"))
     expect(page.locator("input[name=username]")).to_be_visible()
     expect(page.locator("input[name=password]")).to_be_visible()
-    expect(page.locator("form [type=submit]")).to_be_visible()
+    expect(page.locator("form:has(input[name=password]) [type=submit]")).to_be_visible()
 
 
 def test_wrong_password_stays_on_login(page, url, transactional_db):
@@ -18,7 +18,7 @@ def test_wrong_password_stays_on_login(page, url, transactional_db):
     page.goto(url("accounts:login"))
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "not the password")
-    page.click("form [type=submit]")
+    page.click("form:has(input[name=password]) [type=submit]")
     expect(page.locator("input[name=password]")).to_be_visible()
     assert page.url.startswith(url("accounts:login"))
 

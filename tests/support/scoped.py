@@ -40,6 +40,7 @@ codes (view/add/change/delete/export) plus `extra_permissions`:
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -139,14 +140,18 @@ def assert_no_n_plus_one(client, url: str, make_one, *, few: int = 3, many: int 
     for _ in range(few):
         make_one()
     client.get(url, **extra)  # warm per-process caches (content types, ...)
-    n_few, sql_few, _ = count_queries(client, url, **extra)
+    # Each side is measured twice: a time-based cache (e.g. the current policy version) may add
+    # a query to one request; an N+1 adds one per row.
+    (n_few, sql_few), (n_few2, _) = (count_queries(client, url, **extra)[:2] for _ in range(2))
     for _ in range(many - few):
         make_one()
-    n_many, sql_many, _ = count_queries(client, url, **extra)
-    extra_sql = "\n".join(sql_many[len(sql_few) :][:10])
-    assert n_many <= n_few, f"{url}: {n_few} queries for {few} rows but {n_many} for {many} (N+1?). Extra queries:\n{extra_sql}"
+    (n_many, sql_many), (n_many2, _) = (count_queries(client, url, **extra)[:2] for _ in range(2))
+    if min(n_many, n_many2) > max(n_few, n_few2):
+        diff = "\n".join(difflib.unified_diff([q[:160] for q in sql_few], [q[:160] for q in sql_many], f"{few} rows", f"{many} rows", lineterm=""))
+        raise AssertionError(f"{url}: {n_few} queries for {few} rows but {n_many} for {many} (N+1?):\n{diff}")
+    n_few = min(n_few, n_few2)
     if max_queries is not None:
-        assert n_few <= max_queries, f"{url}: {n_few} queries, baseline allows {max_queries}:\n" + "\n".join(sql_few)
+        assert n_few <= max_queries, f"{url}: {n_few} queries, baseline allows {max_queries}:\n" + "\n".join(q[:160] for q in sql_few)
     return n_few, n_many
 
 
@@ -670,8 +675,9 @@ class APIScopeTests(ScopeMatrix):
     @requires("api_basename", api="update")
     def test_api_update_full(self, scope_env):
         obj = self.make_object(scope_env, in_scope=False)
+        client = self.api_login(scope_env.full)
         marks = snapshot()
-        response = self._json(self.api_login(scope_env.full), "patch", self.api_url(obj), self.api_update_payload(scope_env, obj))
+        response = self._json(client, "patch", self.api_url(obj), self.api_update_payload(scope_env, obj))
         self.assert_status(response, 200, "API update with full permission")
         assert_recorded(marks, "api")
 
@@ -695,8 +701,9 @@ class APIScopeTests(ScopeMatrix):
     @requires("api_basename", api="delete")
     def test_api_delete_full(self, scope_env):
         obj = self.make_object(scope_env, in_scope=False)
+        client = self.api_login(scope_env.full)
         marks = snapshot()
-        self.assert_status(self.api_login(scope_env.full).delete(self.api_url(obj)), (200, 204), "API delete with full permission")
+        self.assert_status(client.delete(self.api_url(obj)), (200, 204), "API delete with full permission")
         self.assert_deleted(obj)
         assert_recorded(marks, "api")
 

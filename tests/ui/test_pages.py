@@ -90,12 +90,16 @@ def test_audit_list_filters(admin_user, client_for, events):
 
 def test_audit_list_sorts_and_paginates(admin_user, client_for):
     AuditEvent.objects.bulk_create([AuditEvent(event_type=f"test.e{i:02d}", actor=admin_user) for i in range(60)])
+    first = AuditEvent.objects.get(event_type="test.e00").get_absolute_url()
+    last = AuditEvent.objects.get(event_type="test.e59").get_absolute_url()
     client = client_for(admin_user)
     page1 = client.get(reverse("audit:list"), {"sort": "event_type"}).content.decode()
-    assert "test.e00" in page1 and "test.e59" not in page1
+    assert f'href="{first}"' in page1 and f'href="{last}"' not in page1
     assert "page=2" in page1 and "sort=event_type" in page1
     page2 = client.get(reverse("audit:list"), {"sort": "event_type", "page": 2}).content.decode()
-    assert "test.e59" in page2
+    assert f'href="{last}"' in page2
+    desc = client.get(reverse("audit:list"), {"sort": "-event_type"}).content.decode()
+    assert f'href="{last}"' in desc and f'href="{first}"' not in desc
 
 
 def test_audit_detail_shows_data_pretty(admin_user, client_for, events):
@@ -160,9 +164,15 @@ def test_workday_form_errors_keep_the_input(ui_user, client_for):
 
 
 def test_workday_pages_need_permission(ui_user, client_for):
-    client = client_for(ui_user(["core.view_workdayoverride"]))
-    assert client.get(reverse("audit:workdays")).status_code == 403
-    assert client.post(reverse("audit:workday_add"), {"date": "2031-01-02"}).status_code == 403
+    override = WorkdayOverride.objects.create(date=dt.date(2031, 1, 3), is_workday=False)
+    assert client_for(ui_user([])).get(reverse("audit:workdays")).status_code == 403
+    reader = client_for(ui_user(["core.view_workdayoverride"]))
+    html = reader.get(reverse("audit:workdays")).content.decode()
+    assert reverse("audit:workday_add") not in html
+    assert reverse("audit:workday_delete", args=[override.pk]) not in html
+    assert reader.post(reverse("audit:workday_add"), {"date": "2031-01-02"}).status_code == 403
+    assert reader.post(reverse("audit:workday_delete", args=[override.pk])).status_code == 403
+    assert WorkdayOverride.objects.filter(pk=override.pk).exists()
 
 
 @override_settings(ROOT_URLCONF="tests.ui.urls")

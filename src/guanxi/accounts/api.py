@@ -3,7 +3,7 @@ through accounts.services, so the same rules and audit events apply) and `me`.""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Manager, Prefetch
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions, serializers, viewsets
@@ -28,6 +28,8 @@ class ScopedRelatedMixin:
         for field in fields.values():
             target = getattr(field, "child_relation", field)
             qs = getattr(target, "queryset", None)
+            if isinstance(qs, Manager):  # ModelSerializer passes the model's default manager
+                qs = qs.all()
             if isinstance(qs, ScopedQuerySet):
                 target.queryset = qs.restrict(user, "view")
         return fields

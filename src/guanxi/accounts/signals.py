@@ -22,7 +22,10 @@ def stamp_last_login(sender, user, **kwargs):
 
 @receiver(user_logged_in, dispatch_uid="guanxi_login")
 def on_login(sender, request, user, **kwargs):
-    context.set_actor(user.pk)
+    if context.current().request_id:
+        # Inside a request: what follows in it is done by this user. (Outside one, e.g. a test
+        # client's force_login, there is no request context to stamp and none must leak.)
+        context.set_actor(user.pk)
     if request is not None and getattr(request, "session", None) is not None:
         now = time.time()
         request.session[LOGIN_AT_SESSION_KEY] = now

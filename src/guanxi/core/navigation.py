@@ -44,7 +44,7 @@ MENU: tuple[Entry | Group, ...] = (
             Entry(_("Roles"), "org:role_list", "ti-id-badge-2", "accounts.view_role", "org"),
         ),
     ),
-    Entry(_("Working days"), "audit:workdays", "ti-calendar", "core.change_workdayoverride", "audit"),
+    Entry(_("Working days"), "audit:workdays", "ti-calendar", "core.view_workdayoverride", "audit"),
     Entry(_("Audit log"), "audit:list", "ti-history", "core.view_auditevent", "audit"),
     Entry(_("API docs"), "api-docs", "ti-api", None, "api"),
 )

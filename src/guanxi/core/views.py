@@ -123,7 +123,7 @@ def dashboard(request):
         ctx["approvals_url"] = reverse("approvals:inbox")
     except NoReverseMatch:
         ctx["approvals_url"] = None
-    if user.has_perm("core.change_workdayoverride"):
+    if user.has_perm("core.add_workdayoverride"):
         ctx["unknown_years"] = _safely(workdays.unknown_years, today, default=[])
     if user.has_perm("core.view_auditevent"):
         ctx["login_chart"] = _safely(_logins_per_day, user)
@@ -224,7 +224,6 @@ class WorkdayOverrideForm(ScopedModelForm):
 
 class WorkdayListView(ObjectListView):
     model = WorkdayOverride
-    action = "change"
     template_name = "core/workday_list.html"
     columns = ("date", "is_workday", "note")
     sortable = ("date",)
@@ -233,14 +232,15 @@ class WorkdayListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["form"] = WorkdayOverrideForm(user=self.request.user)
+        user = self.request.user
+        ctx["form"] = WorkdayOverrideForm(user=user) if user.has_perm("core.add_workdayoverride") else None
+        ctx["can_delete"] = user.has_perm("core.delete_workdayoverride")
         ctx["unknown_years"] = workdays.unknown_years(timezone.localdate())
         return ctx
 
 
 class WorkdayCreateView(ObjectCreateView):
     model = WorkdayOverride
-    action = "change"
     form_class = WorkdayOverrideForm
     success_url = reverse_lazy("audit:workdays")
     success_message = _("The working-day override was saved.")
@@ -258,7 +258,6 @@ class WorkdayCreateView(ObjectCreateView):
 
 class WorkdayDeleteView(ObjectDeleteView):
     model = WorkdayOverride
-    action = "change"
     success_url = reverse_lazy("audit:workdays")
 
     def get_context_data(self, **kwargs):

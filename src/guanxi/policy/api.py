@@ -29,6 +29,7 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PolicyVersion
         fields = [
+            "id",
             "number",
             "status",
             "base",

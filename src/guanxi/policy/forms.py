@@ -37,7 +37,7 @@ CHOICE_LABELS = {
     "meeting": _("Meeting"),
     "quotation": _("Quotation"),
     "opportunity": _("Opportunity"),
-    "order": _("Order"),
+    "order": _("Sales order"),
     "contract": _("Contract"),
     "payment": _("Payment"),
     # grading admission
@@ -86,11 +86,13 @@ def field_name(key: str) -> str:
 
 
 def to_yaml(value) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False).rstrip() + "\n"
+    from .services import dump_yaml
+
+    return dump_yaml(value).rstrip() + "\n"
 
 
 def _form_field(clause: Clause) -> forms.Field:
-    common = {"label": clause.label, "required": False, "help_text": clause.help}
+    common = {"label": clause.label, "required": False, "help_text": clause.help_text}
     if clause.kind == "bool":
         return forms.BooleanField(widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **common)
     if clause.kind in ("int", "decimal"):
@@ -143,11 +145,11 @@ class SectionForm(forms.Form):
     def _initial(clause: Clause, value):
         if clause.kind == "structured":
             if hasattr(value, "model_dump"):
-                value = value.model_dump(mode="json")
+                value = value.model_dump(mode="python")
             elif isinstance(value, list):
-                value = [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value]
+                value = [v.model_dump(mode="python") if hasattr(v, "model_dump") else v for v in value]
             elif isinstance(value, dict):
-                value = {k: v.model_dump(mode="json") if hasattr(v, "model_dump") else v for k, v in value.items()}
+                value = {k: v.model_dump(mode="python") if hasattr(v, "model_dump") else v for k, v in value.items()}
             return to_yaml(value)
         if clause.kind == "decimal" and value is not None:
             return format(value, "f")

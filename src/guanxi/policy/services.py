@@ -231,7 +231,7 @@ def explain(key: str, policy: Policy | None = None) -> dict:
         "label": clause.label,
         "label_zh": clause.label_zh,
         "label_en": clause.label_en,
-        "help": clause.help,
+        "help": clause.help_text,
         "unit": clause.unit,
         "seed": clause.seed,
         "version": policy.version,
@@ -491,6 +491,11 @@ def _decimal_representer(dumper, value: Decimal):
 _Dumper.add_representer(Decimal, _decimal_representer)
 
 
+def dump_yaml(value) -> str:
+    """YAML text of a value (decimals as plain numbers, Chinese kept readable)."""
+    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+
+
 def export_yaml(version: PolicyVersion | int | None = None) -> str:
     """The policy of a version (the current one by default) as YAML, clause keys as written in
     the schema; money and rates as plain numbers."""
@@ -503,7 +508,7 @@ def export_yaml(version: PolicyVersion | int | None = None) -> str:
         f"# Guanxi policy, version {policy.version}\n"
         "# Import this file (edited) on the policy page to propose a change; it then needs approval.\n"
     )
-    body = yaml.dump(policy.model_dump(mode="python"), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+    body = dump_yaml(policy.model_dump(mode="python"))
     return header + body
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import DomainError
 
 from . import queries, services
-from .forms import UNIT_LABELS, ImportForm, SectionForm, choice_label, to_yaml
+from .forms import UNIT_LABELS, ImportForm, SectionForm, choice_label
 from .models import PolicyVersion
 from .schema import get_path, sections
 
@@ -56,7 +56,7 @@ def _display(clause, value):
     if clause.kind == "decimal":
         return format(value, "f"), False
     if clause.kind == "structured":
-        return to_yaml(SectionForm._initial(clause, value)), True
+        return SectionForm._initial(clause, value), True
     return ("—" if value is None else str(value)), False
 
 

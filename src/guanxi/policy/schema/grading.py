@@ -13,12 +13,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext_noop as N_
 from pydantic import Field, field_validator, model_validator
 
 from .base import Code, Count, Days, Item, Months, Percent, Section, clause
 
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "between", "in", "not_in", "is_true", "is_false", "is_set"]
-Scalar = bool | int | Decimal | str
+Scalar = bool | int | float | str  # float, not Decimal: JSON keeps the type across versions
 Combine = Literal["all", "any"]
 
 FIELD_RE = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
@@ -241,7 +242,9 @@ class GradingPolicy(Section):
     schemes: list[GradingScheme] = clause(
         zh="客户分级方案",
         en="Grading schemes",
-        help="Each scheme's levels with their criteria (field, operator, value), combined with all or any; tried in order, the fallback level applies when none matches.",
+        help=N_(
+            "Each scheme's levels with their criteria (field, operator, value), combined with all or any; tried in order, the fallback level applies when none matches."
+        ),
         seed="SPEC F-GRD-1; seed 000, seed 002 §五.2, seed 003 附表一, seed 004 §2",
         default_factory=_default_schemes,
     )
@@ -249,7 +252,7 @@ class GradingPolicy(Section):
         "abcd",
         zh="默认分级方案",
         en="Default grading scheme",
-        help="The scheme used where a unit has not chosen another one.",
+        help=N_("The scheme used where a unit has not chosen another one."),
         seed="SPEC F-GRD-1",
     )
     quota_per_product_line: bool = clause(
@@ -262,7 +265,7 @@ class GradingPolicy(Section):
         6,
         zh="阶段评审周期",
         en="Periodic review every",
-        help="Each customer's grade is reviewed this often (阶段评价).",
+        help=N_("Each customer's grade is reviewed this often (阶段评价)."),
         unit="months",
         seed="seed 002 §五.3.2",
     )
@@ -276,7 +279,7 @@ class GradingPolicy(Section):
         5,
         zh="出现问题后降级期限",
         en="Downgrade within days of a serious problem",
-        help="Late payment, contract breach or a crisis: the customer is downgraded within this many days.",
+        help=N_("Late payment, contract breach or a crisis: the customer is downgraded within this many days."),
         unit="days",
         seed="seed 002 §五.3.3",
     )
@@ -290,7 +293,7 @@ class GradingPolicy(Section):
     admission_checklist: list[AdmissionItem] = clause(
         zh="客户准入条件",
         en="Admission checklist",
-        help="Business licence, tax registration, good credit, signed contract, no illegal record, required qualifications.",
+        help=N_("Business licence, tax registration, good credit, signed contract, no illegal record, required qualifications."),
         seed="seed 002 §五.1.2",
         default_factory=lambda: [
             "business_licence",
