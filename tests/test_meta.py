@@ -53,7 +53,9 @@ def test_scope_test_classes_are_collected_and_declare_something():
             problems.append(f"{name}: pytest collects only module-level classes named Test*")
         if not cls.__module__.split(".")[-1].startswith("test_"):
             problems.append(f"{name}: must live in a test_*.py module")
-        declared = [a for a in ("list_url", "detail_url", "create_url", "edit_url", "delete_url", "export_url", "api_basename") if getattr(cls, a)]
+        declared = [
+            a for a in ("list_url", "detail_url", "create_url", "edit_url", "delete_url", "export_url", "api_basename") if getattr(cls, a)
+        ]
         if not declared:
             problems.append(f"{name}: declares no URL and no API basename, so it tests nothing")
         if not any(callable(getattr(cls, n)) for n in dir(cls) if n.startswith("test_")):

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = SRC_DIR.parent
@@ -201,8 +200,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guanxi CRM API",
-    "DESCRIPTION": "REST API of Guanxi CRM. Authenticate with a personal API token: "
-    "`Authorization: Token <key>`.",
+    "DESCRIPTION": "REST API of Guanxi CRM. Authenticate with a personal API token: `Authorization: Token <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -215,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStepKindEnum": "guanxi.approvals.models.StepKind",
         "ApprovalSignModeEnum": "guanxi.approvals.models.SignMode",
         "ApprovalDecisionEnum": "guanxi.approvals.models.Decision",
+        "PolicyVersionStatusEnum": "guanxi.policy.models.VersionStatus",
     },
 }
 

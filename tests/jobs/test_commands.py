@@ -11,7 +11,15 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 
 def test_command_changes_are_stamped_command():
-    done = manage("createsuperuser", "--noinput", "--username", "cmd-admin", "--email", "cmd@example.com", DJANGO_SUPERUSER_PASSWORD="a long Passw0rd!")
+    done = manage(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "cmd-admin",
+        "--email",
+        "cmd@example.com",
+        DJANGO_SUPERUSER_PASSWORD="a long Passw0rd!",
+    )
     assert done.returncode == 0, done.stderr
     user = User.objects.get(username="cmd-admin")
     rows = list(user.history.all())

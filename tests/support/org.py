@@ -37,7 +37,9 @@ def perms(model: type[models.Model], *actions: str) -> list[str]:
     return [permission_code(model, a) for a in (actions or ACTIONS)]
 
 
-def make_unit(name: str | None = None, parent: OrgUnit | None = None, *, kind: str = UnitKind.DEPARTMENT, code: str | None = None, **fields) -> OrgUnit:
+def make_unit(
+    name: str | None = None, parent: OrgUnit | None = None, *, kind: str = UnitKind.DEPARTMENT, code: str | None = None, **fields
+) -> OrgUnit:
     name = name or unique("unit")
     code = code or unique("u")
     return OrgUnit.objects.create(name=name, code=code, kind=kind, parent=parent, **fields)
@@ -111,7 +113,7 @@ def make_user(
 
 def make_units() -> SimpleNamespace:
     """A small tree:  company ─┬─ sales ── east (team)
-                               └─ service"""
+    └─ service"""
     company = make_unit("Test Company", kind=UnitKind.COMPANY)
     sales = make_unit("Sales", company)
     east = make_unit("Sales East", sales, kind=UnitKind.TEAM)

@@ -134,7 +134,9 @@ def count_queries(client, url: str, **extra) -> tuple[int, list[str], Any]:
     return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries], response
 
 
-def assert_no_n_plus_one(client, url: str, make_one, *, few: int = 3, many: int = 30, max_queries: int | None = None, **extra) -> tuple[int, int]:
+def assert_no_n_plus_one(
+    client, url: str, make_one, *, few: int = 3, many: int = 30, max_queries: int | None = None, **extra
+) -> tuple[int, int]:
     """Query-count baseline: with `few` objects and then `many`, the page must not take more
     queries for more rows, and at most `max_queries`. `make_one()` creates one listed object."""
     for _ in range(few):
@@ -147,7 +149,9 @@ def assert_no_n_plus_one(client, url: str, make_one, *, few: int = 3, many: int 
         make_one()
     (n_many, sql_many), (n_many2, _) = (count_queries(client, url, **extra)[:2] for _ in range(2))
     if min(n_many, n_many2) > max(n_few, n_few2):
-        diff = "\n".join(difflib.unified_diff([q[:160] for q in sql_few], [q[:160] for q in sql_many], f"{few} rows", f"{many} rows", lineterm=""))
+        diff = "\n".join(
+            difflib.unified_diff([q[:160] for q in sql_few], [q[:160] for q in sql_many], f"{few} rows", f"{many} rows", lineterm="")
+        )
         raise AssertionError(f"{url}: {n_few} queries for {few} rows but {n_many} for {many} (N+1?):\n{diff}")
     n_few = min(n_few, n_few2)
     if max_queries is not None:
@@ -169,6 +173,7 @@ class ScopeEnv:
     constrained: User
     reader: User
     nobody: User
+
     def unique(self, prefix: str = "x") -> str:
         return org.unique(prefix)
 
@@ -188,7 +193,9 @@ def build_env(case) -> ScopeEnv:
         home,
         username=org.unique("constrained"),
     )
-    reader = org.make_user(org.make_role(f"scope-reader-{label}", permissions=view_only, scope="all"), company, username=org.unique("reader"))
+    reader = org.make_user(
+        org.make_role(f"scope-reader-{label}", permissions=view_only, scope="all"), company, username=org.unique("reader")
+    )
     nobody = org.make_user(org.make_role(f"scope-nobody-{label}", permissions=[], scope="all"), home, username=org.unique("nobody"))
     return ScopeEnv(case, company, home, child, other, full, constrained, reader, nobody)
 
@@ -346,10 +353,7 @@ class ScopeMatrix:
 
     @staticmethod
     def page_text(response) -> str:
-        if getattr(response, "streaming", False):
-            body = b"".join(response.streaming_content)
-        else:
-            body = response.content
+        body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
         ctype = response.get("Content-Type", "")
         if "spreadsheetml" in ctype:
             try:
@@ -416,7 +420,9 @@ class ListScopeTests(ScopeMatrix):
 
     @requires("list_url")
     def test_list_query_count(self, scope_env):
-        assert_no_n_plus_one(self.login(scope_env.full), self.url("list"), lambda: self.make_object(scope_env), max_queries=self.list_max_queries)
+        assert_no_n_plus_one(
+            self.login(scope_env.full), self.url("list"), lambda: self.make_object(scope_env), max_queries=self.list_max_queries
+        )
 
 
 class DetailScopeTests(ScopeMatrix):
@@ -468,7 +474,9 @@ class CreateScopeTests(ScopeMatrix):
     @requires("create_url", "constrained_scope", "out_of_scope_form_data")
     def test_create_constrained_out_of_scope(self, scope_env):
         data = self.out_of_scope_form_data(scope_env)
-        self._post_forbidden(self.login(scope_env.constrained), self.url("create"), data, "create outside the scope", expected=(200, 400, 403, 404))
+        self._post_forbidden(
+            self.login(scope_env.constrained), self.url("create"), data, "create outside the scope", expected=(200, 400, 403, 404)
+        )
 
 
 class EditScopeTests(ScopeMatrix):
@@ -506,7 +514,9 @@ class EditScopeTests(ScopeMatrix):
         before = field_values(outside)
         client = self.login(scope_env.constrained)
         self.assert_status(client.get(self.url("edit", outside)), 404, "edit form of an out-of-scope object")
-        self._post_forbidden(client, self.url("edit", outside), self.edit_data(scope_env, outside), "edit of an out-of-scope object", expected=404)
+        self._post_forbidden(
+            client, self.url("edit", outside), self.edit_data(scope_env, outside), "edit of an out-of-scope object", expected=404
+        )
         assert field_values(outside) == before, "an out-of-scope object was changed"
 
 
@@ -575,7 +585,9 @@ class ExportScopeTests(ScopeMatrix):
                 assert self.export_marker(obj) in text, f"export misses {obj!r}"
         if self.export_audit_event:
             rows = assert_recorded(marks, "web")
-            assert any(isinstance(r, AuditEvent) and r.event_type == self.export_audit_event for r in rows), f"no {self.export_audit_event} audit event"
+            assert any(isinstance(r, AuditEvent) and r.event_type == self.export_audit_event for r in rows), (
+                f"no {self.export_audit_event} audit event"
+            )
 
     @requires("export_url", "constrained_scope")
     def test_export_constrained(self, scope_env):
@@ -630,7 +642,9 @@ class APIScopeTests(ScopeMatrix):
 
     @requires("api_basename", api="list")
     def test_api_list_query_count(self, scope_env):
-        assert_no_n_plus_one(self.api_login(scope_env.full), self.api_url(), lambda: self.make_object(scope_env), max_queries=self.api_list_max_queries)
+        assert_no_n_plus_one(
+            self.api_login(scope_env.full), self.api_url(), lambda: self.make_object(scope_env), max_queries=self.api_list_max_queries
+        )
 
     # retrieve
     @requires("api_basename", api="retrieve")
@@ -649,10 +663,14 @@ class APIScopeTests(ScopeMatrix):
     def test_api_create_refused(self, scope_env):
         self._api_refused(APIClient(), "post", self.api_url(), self.api_payload(scope_env), (401, 403), "anonymous API create")
         for user in (scope_env.nobody, scope_env.reader):
-            self._api_refused(self.api_login(user), "post", self.api_url(), self.api_payload(scope_env), 403, f"API create by {user.username}")
+            self._api_refused(
+                self.api_login(user), "post", self.api_url(), self.api_payload(scope_env), 403, f"API create by {user.username}"
+            )
         payload = self.api_out_of_scope_payload(scope_env) if self.constrained_scope else None
         if payload is not None:
-            self._api_refused(self.api_login(scope_env.constrained), "post", self.api_url(), payload, (400, 403, 404), "API create outside the scope")
+            self._api_refused(
+                self.api_login(scope_env.constrained), "post", self.api_url(), payload, (400, 403, 404), "API create outside the scope"
+            )
 
     @requires("api_basename", api="create")
     def test_api_create_full(self, scope_env):
@@ -667,9 +685,18 @@ class APIScopeTests(ScopeMatrix):
     def test_api_update_refused(self, scope_env):
         obj = self.make_object(scope_env)
         before = field_values(obj)
-        self._api_refused(APIClient(), "patch", self.api_url(obj), self.api_update_payload(scope_env, obj), (401, 403), "anonymous API update")
+        self._api_refused(
+            APIClient(), "patch", self.api_url(obj), self.api_update_payload(scope_env, obj), (401, 403), "anonymous API update"
+        )
         for user in (scope_env.nobody, scope_env.reader):
-            self._api_refused(self.api_login(user), "patch", self.api_url(obj), self.api_update_payload(scope_env, obj), 403, f"API update by {user.username}")
+            self._api_refused(
+                self.api_login(user),
+                "patch",
+                self.api_url(obj),
+                self.api_update_payload(scope_env, obj),
+                403,
+                f"API update by {user.username}",
+            )
         assert field_values(obj) == before
 
     @requires("api_basename", api="update")
@@ -686,7 +713,9 @@ class APIScopeTests(ScopeMatrix):
         outside = self.make_object(scope_env, in_scope=False)
         before = field_values(outside)
         payload = self.api_update_payload(scope_env, outside)
-        self._api_refused(self.api_login(scope_env.constrained), "patch", self.api_url(outside), payload, 404, "API update of an out-of-scope object")
+        self._api_refused(
+            self.api_login(scope_env.constrained), "patch", self.api_url(outside), payload, 404, "API update of an out-of-scope object"
+        )
         assert field_values(outside) == before
 
     # delete
@@ -711,11 +740,15 @@ class APIScopeTests(ScopeMatrix):
     def test_api_delete_constrained(self, scope_env):
         outside = self.make_object(scope_env, in_scope=False)
         before = field_values(outside)
-        self._api_refused(self.api_login(scope_env.constrained), "delete", self.api_url(outside), None, 404, "API delete of an out-of-scope object")
+        self._api_refused(
+            self.api_login(scope_env.constrained), "delete", self.api_url(outside), None, 404, "API delete of an out-of-scope object"
+        )
         assert field_values(outside) == before
 
 
-class ScopedObjectTests(APIScopeTests, ExportScopeTests, DeleteScopeTests, EditScopeTests, CreateScopeTests, DetailScopeTests, ListScopeTests):
+class ScopedObjectTests(
+    APIScopeTests, ExportScopeTests, DeleteScopeTests, EditScopeTests, CreateScopeTests, DetailScopeTests, ListScopeTests
+):
     """Every web view and API action in one mixin; declare the ones the model has. (Bases in
     reverse, so pytest runs list, detail, create, edit, delete, export, API in that order.)"""
 

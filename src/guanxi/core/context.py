@@ -22,7 +22,8 @@ class ActingContext:
     name: str = ""  # view, task or command name
 
 
-_current: ContextVar[ActingContext] = ContextVar("guanxi_acting_context", default=ActingContext())
+# The default is a frozen (immutable) dataclass, so sharing it is safe.
+_current: ContextVar[ActingContext] = ContextVar("guanxi_acting_context", default=ActingContext())  # noqa: B039
 
 
 def current() -> ActingContext:

@@ -64,7 +64,13 @@ class ObjectListView(ScopedMixin, generic.ListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(filterset=self.filterset, columns=self.columns, sort=self.request.GET.get("sort", self.default_sort), title=self.title or self.model._meta.verbose_name_plural, model_opts=self.model._meta)
+        ctx.update(
+            filterset=self.filterset,
+            columns=self.columns,
+            sort=self.request.GET.get("sort", self.default_sort),
+            title=self.title or self.model._meta.verbose_name_plural,
+            model_opts=self.model._meta,
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         ctx["querystring"] = query.urlencode()

@@ -39,20 +39,6 @@ class TreeNode(models.Model):
     class Meta:
         abstract = True
 
-    def ancestors_ids(self) -> list[int]:
-        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
-
-    def descendants(self, include_self=True):
-        qs = type(self)._default_manager.filter(path__startswith=self.path)
-        return qs if include_self else qs.exclude(pk=self.pk)
-
-    def is_descendant_of(self, other) -> bool:
-        return self.path.startswith(other.path) and self.pk != other.pk
-
-    def _compute_path(self) -> tuple[str, int]:
-        prefix = self.parent.path if self.parent_id else "/"
-        return f"{prefix}{self.pk}/", (self.parent.depth + 1 if self.parent_id else 0)
-
     def save(self, *args, **kwargs):
         old_path = self.path
         if self.parent_id and self.pk and self.parent.path.startswith(old_path or "//"):
@@ -73,6 +59,20 @@ class TreeNode(models.Model):
             for child in type(self)._default_manager.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("depth"):
                 child.save()
 
+    def ancestors_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
+
+    def descendants(self, include_self=True):
+        qs = type(self)._default_manager.filter(path__startswith=self.path)
+        return qs if include_self else qs.exclude(pk=self.pk)
+
+    def is_descendant_of(self, other) -> bool:
+        return self.path.startswith(other.path) and self.pk != other.pk
+
+    def _compute_path(self) -> tuple[str, int]:
+        prefix = self.parent.path if self.parent_id else "/"
+        return f"{prefix}{self.pk}/", (self.parent.depth + 1 if self.parent_id else 0)
+
 
 class AuditEvent(models.Model):
     """Append-only business audit log (F-SEC-5). Written only by core.audit.record();
@@ -80,8 +80,12 @@ class AuditEvent(models.Model):
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("event"), max_length=64, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    subject_type = models.ForeignKey(ContentType, verbose_name=_("subject type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.ForeignKey(
+        ContentType, verbose_name=_("subject type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True, default="")
     subject_repr = models.CharField(_("subject"), max_length=255, blank=True, default="")
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)

@@ -42,7 +42,10 @@ def unknown_years(today: dt.date | None = None) -> list[int]:
     today = today or dt.date.today()
     out = []
     for year in (today.year, today.year + 1):
-        if not known_year(year) and not WorkdayOverride.objects.filter(date__year=year, is_workday=False, date__week_day__in=[2, 3, 4, 5, 6]).exists():
+        if (
+            not known_year(year)
+            and not WorkdayOverride.objects.filter(date__year=year, is_workday=False, date__week_day__in=[2, 3, 4, 5, 6]).exists()
+        ):
             out.append(year)
     return out
 
