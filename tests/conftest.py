@@ -22,6 +22,14 @@ from tests.support import org
 LOGIN_BACKEND = "guanxi.accounts.backends.PositionBackend"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last (after pytest-django's own ordering): once Playwright's event loop
+    runs in the main thread, until the session ends, Django needs DJANGO_ALLOW_ASYNC_UNSAFE,
+    which must not leak into the other tests (and their subprocesses)."""
+    items[:] = [i for i in items if not i.get_closest_marker("browser")] + [i for i in items if i.get_closest_marker("browser")]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
     """Fast password hashing (Argon2 stays the production default) and plain static files,

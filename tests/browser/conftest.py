@@ -18,21 +18,29 @@ from django.urls import reverse
 
 from tests.support import org
 
-# Playwright's sync API runs an event loop in this thread; Django would refuse database access
-# from "async" code otherwise.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Browser-test-passw0rd"
 
 
+def _is_browser_test(item) -> bool:
+    return HERE in Path(str(item.path)).resolve().parents
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    # tryfirst: the mark must be there before `-m "not browser"` deselects.
+    # tryfirst: the mark must be there before `-m "not browser"` deselects. (tests/conftest.py
+    # then moves browser tests to the end of the run.)
     for item in items:
-        if HERE in Path(str(item.path)).resolve().parents:
+        if _is_browser_test(item):
             item.add_marker(pytest.mark.browser)
+
+
+def pytest_runtest_setup(item):
+    # Playwright's sync API runs an asyncio loop in this thread; Django would refuse database
+    # access from "async" code otherwise. Set before the session fixtures start Playwright.
+    if _is_browser_test(item):
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ def test_rep_sees_chinese_dashboard_switches_to_english_and_logs_out(page, url, 
     expect(page.locator(".page-title")).to_contain_text("李销售")
     expect(page.locator("nav, aside").first).to_contain_text("工作台")
 
-    page.locator("[data-language='en']").first.dispatch_event("click")
+    page.locator("form[action$='/language/'] button[value='en']").first.dispatch_event("click")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("nav, aside").first).to_contain_text("Dashboard")

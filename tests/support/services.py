@@ -128,7 +128,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment for a manage.py or celery subprocess against the test database."""
     from django.db import connection
 
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
         DATABASE_URL=database_url(connection.settings_dict),
         DJANGO_SETTINGS_MODULE="guanxi.settings",
