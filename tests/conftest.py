@@ -7,6 +7,10 @@
 - `perms(Model, *actions)`: permission codes, all five actions when none are given.
 - `login(user)`: a django.test.Client logged in as `user` (no password needed).
 
+Always on: English outside requests (messages match the msgids; pages keep the zh-Hans default
+through the middleware), fast password hashing, static files without a manifest, and browser
+tests (tests/browser) moved to the end of the run.
+
 For whole-object-type scope tests use the mixins in tests/support/scoped.py.
 """
 
@@ -16,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import translation
 
 from tests.support import org
 
@@ -45,6 +50,15 @@ def _test_settings():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code under test outside a request (services, tasks) speaks English, so tests can match
+    the msgids; requests still choose their language through the middleware (zh-Hans default).
+    Also undoes a language a request left active in this thread."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def units(db):
     return org.make_units()
@@ -68,3 +82,19 @@ def login(db):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests_and_fresh_policy_cache():
+    """Service-level messages are asserted in English (the msgids); pages still get zh-Hans by
+    default because the locale middleware activates the language per request. The policy cache
+    is per process, so it is cleared around each test (the database is rolled back)."""
+    from django.utils import translation
+
+    from guanxi.policy.services import reset_cache
+
+    reset_cache()
+    translation.activate("en")
+    yield
+    translation.deactivate()
+    reset_cache()

@@ -67,6 +67,8 @@ def test_approve_through_the_page(org, req, action, login):
 
 
 def test_reject_without_comment_keeps_the_page(org, req, action, login):
+    org.dm.language = "en"  # the message is asserted in English
+    org.dm.save(update_fields=["language"])
     client = login(org.dm)
     resp = client.post(reverse("approvals:reject", args=[req.pk]), {"comment": ""})
     assert resp.status_code == 400

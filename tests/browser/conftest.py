@@ -2,9 +2,9 @@
 `playwright install`) against pytest-django's live_server. Every test here is marked `browser`.
 
 Fixtures:
-- `signed_in(role_code="general_manager", *, permissions=..., scope="all")`: creates a user with
-  that role (see tests/support/org.make_user) and signs in through the real login form; returns
-  the user. The `page` is then on the dashboard.
+- `signed_in(role_code="general_manager", *, permissions=None, scope=None, **user_fields)`: creates
+  a user holding that role (the shipped system role; `permissions`/`scope` change it) and signs
+  in through the real login form; returns the user. The `page` is then on the dashboard.
 - `url(name, *args, **kwargs)`: absolute live-server URL of a URL name.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from guanxi.accounts.roles import ensure_system_roles
 from tests.support import org
 
 HERE = Path(__file__).resolve().parent
@@ -71,8 +72,11 @@ def url(live_server):
 
 @pytest.fixture
 def signed_in(page, url, transactional_db):
-    def _sign_in(role_code: str = "general_manager", *, permissions=(), scope: str = "all", **fields):
-        user = org.make_user(role_code, permissions=list(permissions), scope=scope, password=PASSWORD, **fields)
+    def _sign_in(role_code: str = "general_manager", *, permissions=None, scope: str | None = None, **fields):
+        # The system roles as shipped (a transactional test flushes the ones migrations seeded);
+        # `permissions` / `scope` change the role for this test.
+        ensure_system_roles()
+        user = org.make_user(role_code, permissions=permissions, scope=scope, password=PASSWORD, **fields)
         page.goto(url("accounts:login"))
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)

@@ -72,7 +72,7 @@ def test_policy_change_is_approved_by_general_manager_and_shown(page, browser, u
     _login(page, url, gm.username)
     page.goto(url("approvals:inbox"))
     page.locator("a[href*='/approvals/']").filter(has_text=re.compile("制度|olicy")).first.click()
-    page.get_by_role("button", name=re.compile("同意|批准|Approve")).click()
+    page.get_by_role("button", name=re.compile("通过|Approve")).click()
     page.wait_for_load_state()
 
     page.goto(url("policy:detail"))

@@ -81,6 +81,8 @@ def test_edit_shows_pydantic_errors_inline_and_keeps_the_input(people, login):
 
 
 def test_edit_structured_clause_errors(people, login):
+    people.admin.language = "en"  # the messages are asserted in English
+    people.admin.save(update_fields=["language"])
     client = login(people.admin)
     page = client.get(reverse("policy:edit") + "?section=grading")
     schemes = yaml.safe_load(page.context["form"].initial["grading__schemes"])

@@ -48,10 +48,11 @@ def test_catalogue_is_current(tmp_path):
     # Run makemessages on a copy of the source and compare the msgid sets.
     copy = tmp_path / "guanxi"
     shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("vendor", "__pycache__", "*.mo"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "guanxi.settings", "PYTHONPATH": str(settings.SRC_DIR)}
+    env = {**os.environ, "GUANXI_VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
+    # manage.py (not `python -m django`): the copy's cwd must not shadow packages such as celery.
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--ignore=static/*", "--ignore=locale/*"],
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "makemessages", "-l", "zh_Hans", "--no-obsolete", "--ignore=static/*", "--ignore=locale/*"],
         cwd=copy,
         env=env,
         check=True,

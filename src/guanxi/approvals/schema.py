@@ -105,21 +105,22 @@ class ApprovalFlow(BaseModel):
 
 
 def _default_flows() -> dict[str, ApprovalFlow]:
+    # Labels are company data (shown as written), so the shipped policy uses the seeds' Chinese terms.
     def role(code, label, mode="any"):
         return ApprovalStep(kind="role", role=code, mode=mode, label=label)
 
     return {
-        "policy.change": ApprovalFlow(label="Policy change", steps=[role("general_manager", "General manager")]),
+        "policy.change": ApprovalFlow(label="制度变更", steps=[role("general_manager", "总经理审批")]),
         "customer.transfer": ApprovalFlow(
-            label="Customer transfer",
-            steps=[role("department_manager", "Department manager"), role("marketing_director", "Marketing director")],
+            label="客户调配",
+            steps=[role("department_manager", "部门经理审核"), role("marketing_director", "市场总监审批")],
         ),
-        "blacklist.company": ApprovalFlow(label="Company-level blacklist", steps=[role("marketing_director", "Marketing division")]),
-        "grading.confirm": ApprovalFlow(label="Grade confirmation", steps=[role("department_manager", "Department manager")]),
+        "blacklist.company": ApprovalFlow(label="公司级黑名单", steps=[role("marketing_director", "市场部审批")]),
+        "grading.confirm": ApprovalFlow(label="客户分级确认", steps=[role("department_manager", "部门经理审批")]),
         "access.request": ApprovalFlow(
-            label="Access to another person's customer files", steps=[role("department_manager", "Department manager")]
+            label="调阅他人客户档案", steps=[role("department_manager", "部门经理审批")]
         ),
-        "care.budget": ApprovalFlow(label="Customer-care activity budget", steps=[role("marketing_director", "Headquarters marketing")]),
+        "care.budget": ApprovalFlow(label="客户关怀活动预算", steps=[role("marketing_director", "总部市场部审批")]),
     }
 
 
