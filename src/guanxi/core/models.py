@@ -74,6 +74,7 @@ class TreeNode(models.Model):
         return f"{prefix}{self.pk}/", (self.parent.depth + 1 if self.parent_id else 0)
 
 
+@register_scoped
 class AuditEvent(models.Model):
     """Append-only business audit log (F-SEC-5). Written only by core.audit.record();
     on PostgreSQL a trigger refuses UPDATE and DELETE."""
