@@ -52,7 +52,16 @@ def test_catalogue_is_current(tmp_path):
     env.pop("DATABASE_URL", None)
     # manage.py (not `python -m django`): the copy's cwd must not shadow packages such as celery.
     subprocess.run(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), "makemessages", "-l", "zh_Hans", "--no-obsolete", "--ignore=static/*", "--ignore=locale/*"],
+        [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--ignore=static/*",
+            "--ignore=locale/*",
+        ],
         cwd=copy,
         env=env,
         check=True,

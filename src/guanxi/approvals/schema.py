@@ -117,9 +117,7 @@ def _default_flows() -> dict[str, ApprovalFlow]:
         ),
         "blacklist.company": ApprovalFlow(label="公司级黑名单", steps=[role("marketing_director", "市场部审批")]),
         "grading.confirm": ApprovalFlow(label="客户分级确认", steps=[role("department_manager", "部门经理审批")]),
-        "access.request": ApprovalFlow(
-            label="调阅他人客户档案", steps=[role("department_manager", "部门经理审批")]
-        ),
+        "access.request": ApprovalFlow(label="调阅他人客户档案", steps=[role("department_manager", "部门经理审批")]),
         "care.budget": ApprovalFlow(label="客户关怀活动预算", steps=[role("marketing_director", "总部市场部审批")]),
     }
 
