@@ -28,7 +28,7 @@ test: install-dev
 lint: install-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/lint-imports
+	PYTHONPATH=src .venv/bin/lint-imports
 
 bench: install-dev
 	$(PY) -m bench.run

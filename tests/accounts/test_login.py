@@ -122,3 +122,18 @@ def test_next_parameter_is_kept_and_safe(company, client):
     client.post(reverse("accounts:logout"))
     r = client.post(URL, {"username": "rep", "password": PASSWORD, "next": "https://evil.example.com/"})
     assert r["Location"] == reverse("dashboard")
+
+
+def test_passwords_are_hashed_with_argon2_in_production(company, client):
+    # The suite speeds hashing up with MD5; the production setting is what is checked here.
+    from django.test import override_settings
+
+    from guanxi import settings as prod
+
+    assert prod.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    with override_settings(PASSWORD_HASHERS=prod.PASSWORD_HASHERS):
+        company.rep.set_password("Another-Strong-pass-42")
+        company.rep.save()
+        company.rep.refresh_from_db()
+        assert company.rep.password.startswith("argon2$argon2id$")
+        assert attempt(client, "rep", "Another-Strong-pass-42").status_code == 302
