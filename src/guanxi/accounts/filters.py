@@ -3,6 +3,7 @@ restricted to what the acting user may see."""
 
 import django_filters
 from django.db.models import Q
+from django.forms.widgets import NullBooleanSelect
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -27,11 +28,19 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """A choice of one object by id (typed as an integer in the API schema)."""
 
 
+class ActiveSelect(NullBooleanSelect):
+    """ "All / yes / no" rather than Django's "unknown / yes / no" for a filter."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     unit = IdChoiceFilter(queryset=_units, method="in_unit", label=_("Unit (and below)"))
     role = IdChoiceFilter(queryset=_roles, method="with_role", label=_("Role"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=ActiveSelect)
 
     class Meta:
         model = User
@@ -60,7 +69,7 @@ class OrgUnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=OrgUnit._meta.get_field("kind").choices, label=_("Kind"))
     region = django_filters.ModelChoiceFilter(queryset=_regions, label=_("Region"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=ActiveSelect)
 
     class Meta:
         model = OrgUnit
@@ -74,7 +83,7 @@ class OrgUnitFilter(django_filters.FilterSet):
 class RegionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=Region._meta.get_field("kind").choices, label=_("Kind"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=ActiveSelect)
 
     class Meta:
         model = Region
@@ -88,7 +97,7 @@ class RegionFilter(django_filters.FilterSet):
 class RoleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     data_scope = django_filters.ChoiceFilter(choices=DataScope.choices, label=_("Data scope"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=ActiveSelect)
 
     class Meta:
         model = Role

@@ -114,6 +114,16 @@ class AuditEvent(models.Model):
 
         return reverse("audit:detail", args=[self.pk])
 
+    def get_event_type_display(self) -> str:
+        from .events import label
+
+        return label(self.event_type)
+
+    def get_source_display(self) -> str:
+        from .events import SOURCES
+
+        return str(SOURCES.get(self.source, self.source))
+
     @classmethod
     def scope_q(cls, principal, level):
         # Audit rows are read by administrators (scope "all"); narrower scopes see their own acts.

@@ -321,7 +321,7 @@ def ensure_default(*, model=None) -> PolicyVersion | None:
         number=1,
         data=default_policy().model_dump(mode="json"),
         status=VersionStatus.ACTIVE,
-        comment="Shipped default (the seeds' numbers).",
+        comment="出厂默认制度（数值取自各制度原文）。",  # stored data, in the company's language
         created_at=now,
         activated_at=now,
     )

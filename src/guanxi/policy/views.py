@@ -45,6 +45,19 @@ def approval_url(version: PolicyVersion | None) -> str | None:
         return None
 
 
+def _as_table(value):
+    """A list of flat records (cadences, follow-up points…) reads better as a table than YAML."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    if not isinstance(value, list) or not value:
+        return None
+    rows = [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in value]
+    if not all(isinstance(r, dict) and all(not isinstance(x, dict | list) for x in r.values()) for r in rows):
+        return None
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    return {"columns": columns, "rows": [["—" if r.get(c) is None else r.get(c) for c in columns] for r in rows]}
+
+
 def _display(clause, value):
     """(text, is_block) for a clause value on the read-only page."""
     if clause.kind == "bool":
@@ -56,7 +69,8 @@ def _display(clause, value):
     if clause.kind == "decimal":
         return format(value, "f"), False
     if clause.kind == "structured":
-        return SectionForm._initial(clause, value), True
+        table = _as_table(value)
+        return (table, "table") if table else (SectionForm._initial(clause, value), True)
     return ("—" if value is None else str(value)), False
 
 

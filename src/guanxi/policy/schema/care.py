@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from .base import Days, Money, Section, clause
 
@@ -18,7 +18,7 @@ class CarePolicy(Section):
         Decimal("30000.00"),
         zh="关怀活动总部审批金额",
         en="Care activities above this cost need headquarters approval",
-        help=N_("An activity costing more than this needs headquarters marketing approval before finance can book it."),
+        help=gettext_noop("An activity costing more than this needs headquarters marketing approval before finance can book it."),
         unit="yuan",
         seed="seed 004 §14.4, §19.2",
     )
@@ -45,6 +45,6 @@ class CarePolicy(Section):
         True,
         zh="未备案客户费用不予报销",
         en="Refuse expense claims for unfiled customers",
-        help=N_("Entertainment, travel and gift expenses of a customer that was not filed are not reimbursed."),
+        help=gettext_noop("Entertainment, travel and gift expenses of a customer that was not filed are not reimbursed."),
         seed="seed 002 §1.8 惩罚措施 1",
     )

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, Literal
 
 from annotated_types import Ge, Le
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -26,7 +26,7 @@ APPROVALS_META = {
     "flows": {
         "label_zh": "各业务审批流程",
         "label_en": "Approval flow per action",
-        "help": N_(
+        "help": gettext_noop(
             "For each action (e.g. policy.change) the sequential steps: a role in the requester's unit or above, a named user, or the N-th supervisor; any one (或签) or all (会签) approve."
         ),
         "seed": "SPEC F-APR-1; seed 000 §客户资源的调配 2; seed 002 §1.5; seed 004 §14.4",
@@ -35,14 +35,14 @@ APPROVALS_META = {
     "escalate_after_hours": {
         "label_zh": "审批超时升级",
         "label_en": "Escalate a waiting approval after",
-        "help": N_("A step waiting longer than this is escalated to the next level."),
+        "help": gettext_noop("A step waiting longer than this is escalated to the next level."),
         "seed": "SPEC F-APR-1",
         "unit": "hours",
     },
     "fallback_role": {
         "label_zh": "无审批人时的兜底角色",
         "label_en": "Role that approves when nobody else can",
-        "help": N_("Holders of this role approve when no approver is found."),
+        "help": gettext_noop("Holders of this role approve when no approver is found."),
         "seed": "SPEC F-APR-1",
         "unit": "",
     },

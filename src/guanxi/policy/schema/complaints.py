@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import field_validator
 
 from .base import Hours, Section, clause
@@ -18,7 +18,7 @@ class ComplaintsPolicy(Section):
         24,
         zh="投诉首次响应时限",
         en="First response to a complaint within",
-        help=N_("A complaint must get a first response within this many hours of intake."),
+        help=gettext_noop("A complaint must get a first response within this many hours of intake."),
         unit="hours",
         seed="seed 004 第十四条 1. 及时性",
     )
@@ -32,7 +32,9 @@ class ComplaintsPolicy(Section):
     escalation_hours: list[Hours] = clause(
         zh="超时升级节点",
         en="Escalation after the response deadline",
-        help=N_("Hours after a missed deadline at which the complaint is escalated, one management level each time (0 = at once)."),
+        help=gettext_noop(
+            "Hours after a missed deadline at which the complaint is escalated, one management level each time (0 = at once)."
+        ),
         unit="hours",
         seed="SPEC F-CMP-1",
         default_factory=lambda: [0, 24],

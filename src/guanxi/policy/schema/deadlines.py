@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import field_validator
 
 from .base import Count, DayOfMonth, Days, Months, Section, clause
@@ -18,7 +18,7 @@ class DeadlinesPolicy(Section):
         5,
         zh="新客户备案期限",
         en="File a new customer within",
-        help=N_("Counted in Chinese working days from the first contact."),
+        help=gettext_noop("Counted in Chinese working days from the first contact."),
         unit="working_days",
         seed="seed 002 §1.4 客户备案 1",
     )
@@ -33,7 +33,7 @@ class DeadlinesPolicy(Section):
         "monday",
         zh="每周新建档案检查日",
         en="Weekly completeness check of new records on",
-        help=N_("Incomplete new records are sent back to their unit."),
+        help=gettext_noop("Incomplete new records are sent back to their unit."),
         unit="weekday",
         seed="seed 001 §5.1.1",
     )

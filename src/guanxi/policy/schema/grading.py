@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import Field, field_validator, model_validator
 
 from .base import Code, Count, Days, Item, Months, Percent, Section, clause
@@ -242,7 +242,7 @@ class GradingPolicy(Section):
     schemes: list[GradingScheme] = clause(
         zh="客户分级方案",
         en="Grading schemes",
-        help=N_(
+        help=gettext_noop(
             "Each scheme's levels with their criteria (field, operator, value), combined with all or any; tried in order, the fallback level applies when none matches."
         ),
         seed="SPEC F-GRD-1; seed 000, seed 002 §五.2, seed 003 附表一, seed 004 §2",
@@ -252,7 +252,7 @@ class GradingPolicy(Section):
         "abcd",
         zh="默认分级方案",
         en="Default grading scheme",
-        help=N_("The scheme used where a unit has not chosen another one."),
+        help=gettext_noop("The scheme used where a unit has not chosen another one."),
         seed="SPEC F-GRD-1",
     )
     quota_per_product_line: bool = clause(
@@ -265,7 +265,7 @@ class GradingPolicy(Section):
         6,
         zh="阶段评审周期",
         en="Periodic review every",
-        help=N_("Each customer's grade is reviewed this often (阶段评价)."),
+        help=gettext_noop("Each customer's grade is reviewed this often (阶段评价)."),
         unit="months",
         seed="seed 002 §五.3.2",
     )
@@ -279,7 +279,7 @@ class GradingPolicy(Section):
         5,
         zh="出现问题后降级期限",
         en="Downgrade within days of a serious problem",
-        help=N_("Late payment, contract breach or a crisis: the customer is downgraded within this many days."),
+        help=gettext_noop("Late payment, contract breach or a crisis: the customer is downgraded within this many days."),
         unit="days",
         seed="seed 002 §五.3.3",
     )
@@ -293,7 +293,7 @@ class GradingPolicy(Section):
     admission_checklist: list[AdmissionItem] = clause(
         zh="客户准入条件",
         en="Admission checklist",
-        help=N_("Business licence, tax registration, good credit, signed contract, no illegal record, required qualifications."),
+        help=gettext_noop("Business licence, tax registration, good credit, signed contract, no illegal record, required qualifications."),
         seed="seed 002 §五.1.2",
         default_factory=lambda: [
             "business_licence",

@@ -7,7 +7,7 @@ import itertools
 from decimal import Decimal
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import Field, field_validator, model_validator
 
 from .base import Count, Days, Item, Money, Months, Permille, Section, clause, group
@@ -38,7 +38,7 @@ class Penalties(Section):
         7,
         zh="培训效果观察期",
         en="Training checked during the first days of use",
-        help=N_("Support questions within this many days after a customer starts using the system count as inadequate training."),
+        help=gettext_noop("Support questions within this many days after a customer starts using the system count as inadequate training."),
         unit="days",
         seed="seed 003 四(一)4(1)",
     )
@@ -105,7 +105,7 @@ class KpiPolicy(Section):
     new_customer_tiers: list[NewCustomerTier] = clause(
         zh="新增客户绩效档次",
         en="New-customer bonus tiers",
-        help=N_("Up to 10 new customers a month: ¥10 each; 11–20: ¥20 each; 21 or more: ¥30 each."),
+        help=gettext_noop("Up to 10 new customers a month: ¥10 each; 11–20: ¥20 each; 21 or more: ¥30 each."),
         seed="seed 003 四(一)2",
         default_factory=_default_tiers,
     )
@@ -113,7 +113,7 @@ class KpiPolicy(Section):
         "whole",
         zh="档次计算方式",
         en="How tiers apply",
-        help=N_(
+        help=gettext_noop(
             "whole: every new customer earns the rate of the tier the month's total falls in; progressive: each customer earns the rate of its own tier."
         ),
         seed="seed 003 四(一)2",
@@ -122,7 +122,7 @@ class KpiPolicy(Section):
         Y(300),
         zh="新增客户当月最低转账额",
         en="A new customer must transfer at least",
-        help=N_("Within the calendar month its account was created."),
+        help=gettext_noop("Within the calendar month its account was created."),
         unit="yuan",
         seed="seed 003 四(一)2 新增用户定义",
     )
@@ -130,14 +130,14 @@ class KpiPolicy(Section):
         True,
         zh="新增客户须经运维电话回访确认",
         en="A new customer counts only after the operations phone check",
-        help=N_("Otherwise it does not count and the rep loses ownership."),
+        help=gettext_noop("Otherwise it does not count and the rep loses ownership."),
         seed="seed 003 四(一)2 新增用户定义",
     )
     volume_bonus_permille: Permille = clause(
         Y(3),
         zh="交易量绩效比例",
         en="Volume bonus rate",
-        help=N_("(this month's customer volume − last month's) × this rate."),
+        help=gettext_noop("(this month's customer volume − last month's) × this rate."),
         unit="permille",
         seed="seed 003 四(一)3",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import field_validator
 
 from .base import Code, Count, Days, Section, clause
@@ -18,14 +18,16 @@ class PoolPolicy(Section):
         60,
         zh="无销售动作收回天数",
         en="Reclaim after days without sales activity",
-        help=N_("A customer with no sales activity for this many days after allocation returns to the pool (two months)."),
+        help=gettext_noop("A customer with no sales activity for this many days after allocation returns to the pool (two months)."),
         unit="days",
         seed="seed 000 §客户资源的调配 3",
     )
     reclaim_days_by_grade: dict[Code, Days] = clause(
         zh="按等级的收回天数",
         en="Reclaim days by grade",
-        help=N_('Optional: a different reclaim period for a grade code, e.g. {"A": 90}. Grades not listed use the general period.'),
+        help=gettext_noop(
+            'Optional: a different reclaim period for a grade code, e.g. {"A": 90}. Grades not listed use the general period.'
+        ),
         unit="days",
         seed="SPEC F-POOL-3",
         default_factory=dict,
@@ -34,14 +36,14 @@ class PoolPolicy(Section):
         7,
         zh="收回前预警天数",
         en="Warning before reclaim",
-        help=N_("The owner is warned this many days before a customer is reclaimed."),
+        help=gettext_noop("The owner is warned this many days before a customer is reclaimed."),
         unit="days",
         seed="SPEC F-POOL-3",
     )
     activity_kinds: list[ActivityKind] = clause(
         zh="计为销售动作的活动",
         en="Activities that count as sales activity",
-        help=N_("Only these kinds of activity keep a customer with its owner."),
+        help=gettext_noop("Only these kinds of activity keep a customer with its owner."),
         seed="seed 000 §客户资源的调配 3",
         default_factory=lambda: ["visit", "call", "quotation", "order"],
     )
@@ -61,7 +63,7 @@ class PoolPolicy(Section):
         5,
         zh="每人每日领取上限",
         en="Claims per rep per day",
-        help=N_("How many customers a rep may claim from a pool in one day."),
+        help=gettext_noop("How many customers a rep may claim from a pool in one day."),
         unit="count",
         seed="SPEC F-POOL-4",
     )
@@ -69,7 +71,7 @@ class PoolPolicy(Section):
         300,
         zh="每人持有客户上限",
         en="Holding cap per rep",
-        help=N_("A rep cannot claim when already owning this many customers."),
+        help=gettext_noop("A rep cannot claim when already owning this many customers."),
         unit="count",
         seed="SPEC F-POOL-4",
     )
@@ -84,7 +86,7 @@ class PoolPolicy(Section):
         7,
         zh="新录入客户保护期",
         en="Protection of newly entered records",
-        help=N_("A newly entered customer cannot be claimed by others for this many days."),
+        help=gettext_noop("A newly entered customer cannot be claimed by others for this many days."),
         unit="days",
         seed="SPEC F-POOL-4",
     )
@@ -92,7 +94,7 @@ class PoolPolicy(Section):
         10,
         zh="每人锁定客户配额",
         en="Lock quota per rep",
-        help=N_("Locked customers are never reclaimed; a rep may lock at most this many."),
+        help=gettext_noop("Locked customers are never reclaimed; a rep may lock at most this many."),
         unit="count",
         seed="SPEC F-POOL-4",
     )
@@ -106,14 +108,14 @@ class PoolPolicy(Section):
         True,
         zh="客户调换须经市场总监批准",
         en="Transfers need the marketing director's approval",
-        help=N_("No private swaps: a change of owner needs an application and approval."),
+        help=gettext_noop("No private swaps: a change of owner needs an application and approval."),
         seed="seed 000 §客户资源的调配 2",
     )
     unfiled_credit_to_department: bool = clause(
         True,
         zh="未汇集(备案)客户业绩归部门",
         en="Sales of unfiled customers are credited to the department",
-        help=N_("A new customer not reported to the marketing director earns credit for the department, not the rep."),
+        help=gettext_noop("A new customer not reported to the marketing director earns credit for the department, not the rep."),
         seed="seed 000 §客户资源的调配 4",
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import Field, field_validator
 
 from .base import Code, Count, DayOfMonth, Item, Money, Section, clause
@@ -33,14 +33,14 @@ class SalesPolicy(Section):
         True,
         zh="已结月份销售数据锁定",
         en="Lock the sales data of closed months",
-        help=N_("Sales data cannot be changed silently; once a month is closed its figures are locked."),
+        help=gettext_noop("Sales data cannot be changed silently; once a month is closed its figures are locked."),
         seed="seed 001 §6.2",
     )
     month_closes_on_day: DayOfMonth = clause(
         5,
         zh="上月数据关账日",
         en="The previous month closes on day",
-        help=N_("On this day of the month, the previous month's sales data is closed and locked."),
+        help=gettext_noop("On this day of the month, the previous month's sales data is closed and locked."),
         unit="day_of_month",
         seed="SPEC F-SAL-4",
     )
@@ -53,7 +53,7 @@ class SalesPolicy(Section):
     referral_tiers: list[ReferralTier] = clause(
         zh="共享客户资源奖励档次",
         en="Referral reward tiers",
-        help=N_(
+        help=gettext_noop(
             "Tier 1: more than 10 contracts a month or more than ¥500,000 → ¥500; tier 2: more than 20 or more than ¥2,000,000 → ¥1,000."
         ),
         seed="seed 000 客户资源共享管理办法 四",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import Field, field_validator
 
 from .base import Count, Days, Minutes, Section, clause
@@ -18,7 +18,7 @@ class SecurityPolicy(Section):
         30,
         zh="空闲超时",
         en="Sign out after inactivity",
-        help=N_("A session unused for this long ends; the user signs in again."),
+        help=gettext_noop("A session unused for this long ends; the user signs in again."),
         unit="minutes",
         seed="seed 001 §3 系统访问权限",
     )
@@ -26,7 +26,7 @@ class SecurityPolicy(Section):
         12,
         zh="会话最长时长",
         en="Longest session",
-        help=N_("A session ends this long after sign-in, whatever the activity."),
+        help=gettext_noop("A session ends this long after sign-in, whatever the activity."),
         unit="hours",
         seed="seed 001 §3 系统访问权限",
     )
@@ -47,7 +47,7 @@ class SecurityPolicy(Section):
     personal_data_fields: list[PersonalField] = clause(
         zh="个人信息字段",
         en="Personal-information fields",
-        help=N_("Shown masked (138****5678) to users without the right to see personal information."),
+        help=gettext_noop("Shown masked (138****5678) to users without the right to see personal information."),
         seed="SPEC F-ORG-5; seed 004 §5.3",
         default_factory=lambda: ["mobile", "id_number", "address", "birthday", "family_background"],
     )
@@ -62,7 +62,7 @@ class SecurityPolicy(Section):
         183,
         zh="审计日志保存期",
         en="Keep the audit log for",
-        help=N_("At least six months (183 days)."),
+        help=gettext_noop("At least six months (183 days)."),
         unit="days",
         seed="SPEC F-SEC-5",
     )
@@ -84,7 +84,7 @@ class SecurityPolicy(Section):
         100_000,
         zh="单次导出行数上限",
         en="Largest export",
-        help=N_("An export with more rows than this is refused (0 = no limit)."),
+        help=gettext_noop("An export with more rows than this is refused (0 = no limit)."),
         unit="count",
         seed="SPEC F-SEC-2",
     )

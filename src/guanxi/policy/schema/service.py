@@ -3,7 +3,7 @@ service tickets (F-CMP-3)."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import field_validator
 
 from .base import Code, Count, DayOfMonth, Days, Months, Section, clause
@@ -20,14 +20,14 @@ class ServicePolicy(Section):
         "outlet",
         zh="服务所用的客户分类方案",
         en="Grading scheme for training and inspection",
-        help=N_("Training and inspection frequencies are given per level of this scheme."),
+        help=gettext_noop("Training and inspection frequencies are given per level of this scheme."),
         seed="seed 003 附表一",
     )
     training_plan_day_of_month: DayOfMonth = clause(
         28,
         zh="每月制定培训计划日",
         en="Training plan drafted on day of month",
-        help=N_(
+        help=gettext_noop(
             "On this day each month the next training plan is drafted from the customers' classes (a shorter month uses its last day)."
         ),
         unit="day_of_month",
@@ -36,7 +36,7 @@ class ServicePolicy(Section):
     training_interval_months: dict[Code, Months] = clause(
         zh="各类客户培训间隔",
         en="Training interval by class",
-        help=N_("Class A quarterly, B half-yearly, C yearly."),
+        help=gettext_noop("Class A quarterly, B half-yearly, C yearly."),
         unit="months",
         seed="seed 003 三(一) 客户培训",
         default_factory=lambda: {"A": 3, "B": 6, "C": 12},
@@ -50,7 +50,7 @@ class ServicePolicy(Section):
     inspections_per_month: dict[Code, Count] = clause(
         zh="各类网点每月巡检次数",
         en="Inspections per month by class",
-        help=N_("Class A outlets twice a month, B and C once a month."),
+        help=gettext_noop("Class A outlets twice a month, B and C once a month."),
         unit="times_per_month",
         seed="seed 003 附表四 客户巡检表",
         default_factory=lambda: {"A": 2, "B": 1, "C": 1},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from pydantic import Field, field_validator, model_validator
 
 from .base import Code, Count, Days, Item, Months, Section, clause
@@ -53,14 +53,14 @@ class VisitsPolicy(Section):
     cadence: list[CadenceRule] = clause(
         zh="按客户等级与拜访人级别的走访频次",
         en="Visit cadence by grade and visitor rank",
-        help=N_("A: company leadership 1–2 visits a month; B: marketing manager 1–2; C: specialist 2–4."),
+        help=gettext_noop("A: company leadership 1–2 visits a month; B: marketing manager 1–2; C: specialist 2–4."),
         seed="seed 000 客户资源(暂行)管理办法 §二.3.1",
         default_factory=_default_cadence,
     )
     after_sales_followups: list[Period] = clause(
         zh="售后定期回访节点",
         en="After-sales follow-ups after delivery",
-        help=N_("Follow-ups scheduled after each delivery: 1 week, 1 month, 1 quarter and 1 year."),
+        help=gettext_noop("Follow-ups scheduled after each delivery: 1 week, 1 month, 1 quarter and 1 year."),
         seed="seed 000 客户资源(暂行)管理办法 §二.3.2.2",
         default_factory=_default_followups,
     )
@@ -68,7 +68,7 @@ class VisitsPolicy(Section):
         3,
         zh="服务回访间隔",
         en="Service revisit interval",
-        help=N_("During and after a service, the customer is revisited this often."),
+        help=gettext_noop("During and after a service, the customer is revisited this often."),
         unit="months",
         seed="seed 004 §7 服务回访",
     )
@@ -76,7 +76,7 @@ class VisitsPolicy(Section):
         1,
         zh="作业结束后回访期限",
         en="Revisit after an operation ends within",
-        help=N_("After an operation ends, the revisit takes place within this many months."),
+        help=gettext_noop("After an operation ends, the revisit takes place within this many months."),
         unit="months",
         seed="seed 004 §17.2",
     )
@@ -98,14 +98,14 @@ class VisitsPolicy(Section):
         3,
         zh="到期前提醒天数",
         en="Reminder before a visit is due",
-        help=N_("The responsible person is reminded this many days before a visit or follow-up is due."),
+        help=gettext_noop("The responsible person is reminded this many days before a visit or follow-up is due."),
         unit="days",
         seed="SPEC F-VIS-6",
     )
     escalation_days: list[Days] = clause(
         zh="逾期升级天数",
         en="Escalation after a late follow-up",
-        help=N_("Days after the due date at which a late follow-up is escalated, one management level each time."),
+        help=gettext_noop("Days after the due date at which a late follow-up is escalated, one management level each time."),
         unit="days",
         seed="SPEC F-VIS-6",
         default_factory=lambda: [3, 5, 7],
@@ -120,7 +120,7 @@ class VisitsPolicy(Section):
         False,
         zh="签到需定位",
         en="Visit check-in requires the location",
-        help=N_("A check-in from a phone must include the browser location."),
+        help=gettext_noop("A check-in from a phone must include the browser location."),
         seed="SPEC F-VIS-7",
     )
 
