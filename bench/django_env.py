@@ -30,11 +30,10 @@ def prepare(*, seed: int = 1, log=print) -> None:
 
     log("  migrating …")
     call_command("migrate", verbosity=0, interactive=False)
-    from django.conf import settings
 
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        # DEBUG is off, as in production: pages need the static-files manifest.
-        log("  collecting static files …")
-        call_command("collectstatic", verbosity=0, interactive=False)
+    # DEBUG is off, as in production: pages need the static-files manifest, and it must list
+    # every file the templates use now (new apps add files), so collect each time.
+    log("  collecting static files …")
+    call_command("collectstatic", verbosity=0, interactive=False)
     log("  loading the demo company …")
     call_command("demo", seed=seed, if_empty=True, verbosity=0, stdout=io.StringIO())

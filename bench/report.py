@@ -13,6 +13,9 @@ from bench.scenarios import Result, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Extra report sections (functions returning Markdown), added by scenario modules.
+SECTIONS: list = []
+
 
 def _git(*args: str) -> str:
     try:
@@ -82,19 +85,60 @@ def argon2_check_ms(samples: int = 5) -> float:
 def data_counts() -> dict[str, int]:
     from guanxi.accounts.models import OrgUnit, Position, Region, User
 
-    return {
+    counts = {
         "users": User.objects.count(),
         "organisation units": OrgUnit.objects.count(),
         "positions": Position.objects.count(),
         "regions": Region.objects.count(),
     }
+    try:
+        from guanxi.customers.models import Contact, Customer
+    except ImportError:
+        return counts
+    counts["customers"] = Customer.objects.count()
+    counts["contacts"] = Contact.objects.count()
+    return counts
 
 
 def _row(label: str, values: list[float]) -> str:
     return f"| {label} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | {max(values):.1f} |"
 
 
-def render(results: list[Result], *, scale: str, runs: int, warmup: int, command: str, generated: dict[str, int], elapsed: float) -> str:
+def _verdict(r: Result) -> str:
+    """Target check of a scenario: p95 within target_ms, and within bare_ratio × the bare SQL."""
+    sc = r.scenario
+    checks = []
+    p95 = percentile(r.app_ms, 95)
+    if sc.target_ms is not None:
+        checks.append(p95 <= sc.target_ms)
+    if sc.bare_ratio is not None and r.bare_ms:
+        checks.append(p95 <= sc.bare_ratio * percentile(r.bare_ms, 95))
+    if not checks:
+        return ""
+    return "pass" if all(checks) else "**FAIL**"
+
+
+def _target(r: Result) -> str:
+    sc = r.scenario
+    parts = []
+    if sc.target_ms is not None:
+        parts.append(f"≤ {sc.target_ms:g} ms")
+    if sc.bare_ratio is not None:
+        parts.append(f"≤ {sc.bare_ratio:g}× bare")
+    return ", ".join(parts)
+
+
+def render(
+    results: list[Result],
+    *,
+    scale: str,
+    runs: int,
+    warmup: int,
+    command: str,
+    generated: dict[str, int],
+    elapsed: float,
+    batches=(),
+) -> str:
     info = machine()
     counts = data_counts()
     out = [
@@ -107,17 +151,33 @@ def render(results: list[Result], *, scale: str, runs: int, warmup: int, command
         "",
         "Server time per request in milliseconds (p50 / p95 / max over the measured runs).",
         "",
-        "| Scenario | Runs | p50 | p95 | max | SQL queries |",
-        "|---|---:|---:|---:|---:|---:|",
+        "Bare SQL: the SQL statements that read the rows the page shows (those on the customer",
+        "tables), captured from the same request and run again through a plain database cursor",
+        "(fetching every row), once per measured run; the ratio is server p95 / bare-SQL p95.",
+        "",
+        "| Scenario | Runs | p50 | p95 | max | SQL queries | bare SQL p95 | ratio | target | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for r in results:
+    measured = [r for r in results if not r.skipped]
+    for r in measured:
         q = sorted(set(r.queries))
         queries = str(q[0]) if len(q) == 1 else f"{q[0]}–{q[-1]}"
+        bare = f"{percentile(r.bare_ms, 95):.1f}" if r.bare_ms else ""
+        ratio = f"{percentile(r.app_ms, 95) / max(percentile(r.bare_ms, 95), 0.001):.1f}×" if r.bare_ms else ""
         out.append(
-            f"| {r.scenario.title} | {len(r.app_ms)} | {percentile(r.app_ms, 50):.1f} | {percentile(r.app_ms, 95):.1f} | {max(r.app_ms):.1f} | {queries} |"
+            f"| {r.scenario.title} | {len(r.app_ms)} | {percentile(r.app_ms, 50):.1f} | {percentile(r.app_ms, 95):.1f} | {max(r.app_ms):.1f} | {queries} | {bare} | {ratio} | {_target(r)} | {_verdict(r)} |"
         )
-    out += ["", "## Scenarios", ""]
     for r in results:
+        if r.skipped:
+            out.append(f"| {r.scenario.title} | — | | | | | | | {_target(r)} | not measured: {r.skipped} |")
+    for b in batches:
+        for f in b.figures:
+            verdict = "" if f.ok is None else "pass" if f.ok else "**FAIL**"
+            out.append(f"| {b.batch.title}: {f.label} | | {f.value} | | | | | | {f.target} | {verdict} |")
+        if b.skipped:
+            out.append(f"| {b.batch.title} | — | | | | | | | | not measured: {b.skipped} |")
+    out += ["", "## Scenarios", ""]
+    for r in measured:
         out += [
             f"### {r.scenario.title} (`{r.scenario.name}`)",
             "",
@@ -128,8 +188,24 @@ def render(results: list[Result], *, scale: str, runs: int, warmup: int, command
             _row("Server time (`Server-Timing: app`)", r.app_ms),
             _row("of which SQL (`Server-Timing: db`)", r.db_ms),
             _row("Round trip through the test client", r.wall_ms),
+            *([_row("Bare SQL of the same rows (plain cursor)", r.bare_ms)] if r.bare_ms else []),
             "",
         ]
+    for r in results:
+        if r.skipped:
+            out += [f"### {r.scenario.title} (`{r.scenario.name}`)", "", r.scenario.description, "", f"Not measured: {r.skipped}", ""]
+    for b in batches:
+        out += [f"### {b.batch.title} (`{b.batch.name}`)", "", b.batch.description, ""]
+        if b.skipped:
+            out += [f"Not measured: {b.skipped}", ""]
+            continue
+        out += ["| Measure | Value | Target | Result |", "|---|---:|---|---|"]
+        for f in b.figures:
+            verdict = "" if f.ok is None else "pass" if f.ok else "**FAIL**"
+            out.append(f"| {f.label} | {f.value} | {f.target} | {verdict} |")
+        out += ["", b.notes, ""] if b.notes else [""]
+    for section in SECTIONS:
+        out += [section().rstrip(), ""]
     out += [
         "## Run",
         "",
@@ -156,8 +232,8 @@ def render(results: list[Result], *, scale: str, runs: int, warmup: int, command
         "  a fresh cluster with fsync off, on a free port), migrates, loads the demo company",
         "  (`manage.py demo --seed 1`) and fills the database to the scale with the generators of",
         "  `bench/generators/` (PostgreSQL `COPY`; `small` for quick runs, `spec` for the SPEC's 1,000",
-        "  users — 1,000,000 customers and 20,000,000 activities are added by the issues that bring",
-        "  those models).",
+        "  users, 1,000,000 customers and 3,000,000 contacts — 20,000,000 activities are added by the",
+        "  issue that brings them), then ANALYZE.",
         "- Every scenario runs its warm-up requests, then the measured ones, through Django's test",
         "  client with the complete middleware stack (`bench/settings.py` = the application settings",
         "  plus `ServerTimingMiddleware` first). Server time is the `Server-Timing: app` figure: the",

@@ -51,13 +51,30 @@ def main(argv=None) -> int:
         results = []
         for sc in scenarios.ordered(args.scenario):
             print(f"Measuring {sc.name} ({args.warmup} warm-up + {args.runs} runs) …", flush=True)
-            r = scenarios.measure(sc, runs=args.runs, warmup=args.warmup)
+            try:
+                r = scenarios.measure(sc, runs=args.runs, warmup=args.warmup)
+            except scenarios.NotMeasured as exc:
+                print(f"  not measured: {exc}", flush=True)
+                results.append(scenarios.Result(sc, skipped=str(exc)))
+                continue
             p = scenarios.percentile
             print(f"  server p50 {p(r.app_ms, 50):.1f} ms, p95 {p(r.app_ms, 95):.1f} ms, max {max(r.app_ms):.1f} ms", flush=True)
+            if r.bare_ms:
+                print(f"  bare SQL p50 {p(r.bare_ms, 50):.1f} ms, p95 {p(r.bare_ms, 95):.1f} ms", flush=True)
             results.append(r)
+        batch_results = []
+        for b in scenarios.batches(args.scenario):
+            print(f"Measuring {b.name} …", flush=True)
+            br = scenarios.run_batch(b, scale=args.scale)
+            for f in br.figures:
+                print(f"  {f.label}: {f.value}", flush=True)
+            if br.skipped:
+                print(f"  not measured: {br.skipped}", flush=True)
+            batch_results.append(br)
         command = "python -m bench.run " + " ".join(shlex.quote(a) for a in _reproducible_args(args))
         text = report.render(
             results,
+            batches=batch_results,
             scale=args.scale,
             runs=args.runs,
             warmup=args.warmup,

@@ -26,6 +26,8 @@ class Scenario:
     prepare: Callable[[], Callable]
     expect: int = 200
     order: int = 100
+    target_ms: float | None = None  # p95 server-time target, when the issue sets one
+    bare_ratio: float | None = None  # server time at most this many times the bare SQL's
 
 
 @dataclass
@@ -35,23 +37,52 @@ class Result:
     db_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     wall_ms: list[float] = field(default_factory=list)
+    bare_ms: list[float] = field(default_factory=list)  # the same rows' SQL run bare (see `bare` below)
+    skipped: str = ""  # why the scenario was not measured
+
+
+class NotMeasured(Exception):
+    """Raised by a scenario's prepare function when it cannot run (e.g. the feature it times is
+    not built yet); the report lists it as "not measured" with this reason."""
 
 
 SCENARIOS: dict[str, Scenario] = {}
 
 
-def scenario(name: str, *, title: str, description: str, expect: int = 200, order: int = 100):
+def scenario(
+    name: str,
+    *,
+    title: str,
+    description: str,
+    expect: int = 200,
+    order: int = 100,
+    target_ms: float | None = None,
+    bare_ratio: float | None = None,
+):
     def wrap(fn):
-        SCENARIOS[name] = Scenario(name, title, description, fn, expect, order)
+        SCENARIOS[name] = Scenario(name, title, description, fn, expect, order, target_ms, bare_ratio)
         return fn
 
     return wrap
 
 
+def load_modules() -> None:
+    """Imports the other scenario modules (bench/scenarios_*.py) so they register."""
+    import importlib
+    import pkgutil
+
+    import bench
+
+    for module in pkgutil.iter_modules(bench.__path__):
+        if module.name.startswith("scenarios_"):
+            importlib.import_module(f"bench.{module.name}")
+
+
 def ordered(only=None) -> list[Scenario]:
+    load_modules()
     found = sorted(SCENARIOS.values(), key=lambda s: (s.order, s.name))
     if only:
-        unknown = set(only) - set(SCENARIOS)
+        unknown = set(only) - set(SCENARIOS) - set(BATCHES)
         if unknown:
             raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))} (known: {', '.join(SCENARIOS)})")
         found = [s for s in found if s.name in only]
@@ -86,7 +117,67 @@ def measure(sc: Scenario, *, runs: int, warmup: int) -> Result:
         result.db_ms.append(db)
         result.queries.append(n)
         result.wall_ms.append(wall)
+    # A scenario may time the bare SQL of the same rows: `once.bare(runs)` returns that many
+    # timings in milliseconds (see bench/scenarios_customers.py).
+    bare = getattr(once, "bare", None)
+    if bare is not None:
+        result.bare_ms = list(bare(runs))
     return result
+
+
+# ------------------------------------------------------------------------ batch measurements
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A measurement that is not a request (e.g. an import's throughput): `fn(scale)` returns a
+    BatchResult."""
+
+    name: str
+    title: str
+    description: str
+    fn: Callable
+    order: int = 100
+
+
+@dataclass
+class Figure:
+    label: str
+    value: str
+    target: str = ""
+    ok: bool | None = None  # None: no target
+
+
+@dataclass
+class BatchResult:
+    batch: Batch
+    figures: list[Figure] = field(default_factory=list)
+    notes: str = ""
+    skipped: str = ""
+
+
+BATCHES: dict[str, Batch] = {}
+
+
+def batch(name: str, *, title: str, description: str, order: int = 100):
+    def wrap(fn):
+        BATCHES[name] = Batch(name, title, description, fn, order)
+        return fn
+
+    return wrap
+
+
+def batches(only=None) -> list[Batch]:
+    load_modules()
+    found = sorted(BATCHES.values(), key=lambda b: (b.order, b.name))
+    return [b for b in found if not only or b.name in only]
+
+
+def run_batch(b: Batch, *, scale: str) -> BatchResult:
+    try:
+        return b.fn(scale)
+    except NotMeasured as exc:
+        return BatchResult(b, skipped=str(exc))
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "guanxi.accounts",
     "guanxi.policy",
     "guanxi.approvals",
+    "guanxi.customers",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,7 @@ SPECTACULAR_SETTINGS = {
         "ApprovalSignModeEnum": "guanxi.approvals.models.SignMode",
         "ApprovalDecisionEnum": "guanxi.approvals.models.Decision",
         "PolicyVersionStatusEnum": "guanxi.policy.models.VersionStatus",
+        "CustomerStatusEnum": "guanxi.customers.models.Status",
     },
 }
 
@@ -247,4 +249,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING")},
 }
 
-GUANXI_NAV_MODULES = ["dashboard", "approvals", "policy", "org", "audit", "api"]
+GUANXI_NAV_MODULES = ["dashboard", "customers", "approvals", "policy", "org", "audit", "api"]

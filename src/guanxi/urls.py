@@ -14,6 +14,7 @@ urlpatterns = [
     path("policy/", include("guanxi.policy.urls")),
     path("approvals/", include("guanxi.approvals.urls")),
     path("audit/", include("guanxi.core.urls")),
+    path("customers/", include("guanxi.customers.urls")),
     path("api/", include("guanxi.api_urls")),
 ]
 

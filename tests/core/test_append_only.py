@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from guanxi.core import audit
-from guanxi.core.appendonly import append_only_tables
+from guanxi.core.appendonly import append_only_tables, erasure
 from guanxi.core.models import AuditEvent, WorkdayOverride
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
@@ -93,3 +93,62 @@ def test_history_delete_refused(history_row):
     refused(lambda: model.objects.filter(pk=history_row.pk).delete())
     refused(raw(f'DELETE FROM "{table}" WHERE history_id = %s', history_row.pk))
     assert model.objects.filter(pk=history_row.pk).exists()
+
+
+# Erasure of personal data (F-SEC-3): inside core.appendonly.erasure() a field-history row may
+# have its values blanked, nothing else; the audit log and DELETE stay refused.
+
+
+def test_history_update_allowed_only_inside_erasure(history_row):
+    model = type(history_row)
+    with erasure():
+        model.objects.filter(pk=history_row.pk).update(note="")
+    assert model.objects.get(pk=history_row.pk).note == ""
+    refused(lambda: model.objects.filter(pk=history_row.pk).update(note="forged"))  # off again after the block
+    assert model.objects.get(pk=history_row.pk).note == ""
+
+
+def test_history_delete_refused_inside_erasure(history_row):
+    model = type(history_row)
+    table = model._meta.db_table
+
+    def delete():
+        with erasure():
+            model.objects.filter(pk=history_row.pk).delete()
+
+    refused(delete)
+    refused(lambda: erasure_raw(f'DELETE FROM "{table}" WHERE history_id = %s', history_row.pk))
+    assert model.objects.filter(pk=history_row.pk).exists()
+
+
+def test_erasure_cannot_rewrite_who_when_or_what_kind(history_row):
+    model = type(history_row)
+    table = model._meta.db_table
+    refused(lambda: erasure_raw(f"UPDATE \"{table}\" SET history_date = now() - interval '1 day' WHERE history_id = %s", history_row.pk))
+    refused(lambda: erasure_raw(f"UPDATE \"{table}\" SET history_type = '-' WHERE history_id = %s", history_row.pk))
+    refused(lambda: erasure_raw(f'UPDATE "{table}" SET history_id = history_id + 1000 WHERE history_id = %s', history_row.pk))
+    refused(lambda: erasure_raw(f'UPDATE "{table}" SET id = id + 1000 WHERE history_id = %s', history_row.pk))
+    assert model.objects.get(pk=history_row.pk).history_type == "+"
+
+
+def test_audit_log_refused_inside_erasure(event):
+    refused(lambda: erasure_raw("UPDATE core_auditevent SET data = '{}' WHERE id = %s", event.pk))
+    refused(lambda: erasure_raw("DELETE FROM core_auditevent WHERE id = %s", event.pk))
+    assert AuditEvent.objects.get(pk=event.pk).data == {"n": 1}
+
+
+def test_erasure_switch_is_off_after_the_block(history_row):
+    """erasure() switches the setting on for its block only (transaction-local set_config), so
+    whatever follows in the same transaction is append-only again."""
+    model = type(history_row)
+    with erasure():
+        pass
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('guanxi.erasure', true)")
+        assert cur.fetchone()[0] == "off"
+    refused(lambda: model.objects.filter(pk=history_row.pk).update(note="forged"))
+
+
+def erasure_raw(sql, *params):
+    with erasure(), connection.cursor() as cur:
+        cur.execute(sql, params)

@@ -29,6 +29,9 @@ CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 def demo(**options) -> str:
+    # The organisation is what these tests check; a handful of customers keeps them fast
+    # (tests/customers/demo covers the customer builder).
+    options.setdefault("customers", 40)
     out = io.StringIO()
     call_command("demo", stdout=out, **options)
     return out.getvalue()

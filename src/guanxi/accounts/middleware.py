@@ -36,8 +36,11 @@ class UserLanguageMiddleware:
             # The session (the signed-in user's choice) wins over a cookie left from before.
             request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = lang
             request.META["HTTP_ACCEPT_LANGUAGE"] = lang
-        elif settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            # Chinese is the default whatever the browser says; English is chosen explicitly.
+        elif settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not (
+            request.path.startswith("/api/") and "HTTP_ACCEPT_LANGUAGE" in request.META
+        ):
+            # Chinese is the default whatever the browser says; English is chosen explicitly
+            # (API clients choose with Accept-Language).
             request.META["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
         return self.get_response(request)
 

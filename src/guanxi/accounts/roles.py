@@ -22,6 +22,11 @@ ORG_READ = ["accounts.view_user", "accounts.view_orgunit", "accounts.view_region
 # Nothing outside accounts/policy/audit administration: those are the administrator's.
 NOT_ADMIN = ["-accounts.*", "-policy.*", "-core.*"]
 
+# Customer archive (issue 3): merging, the archivist queue and erasing personal data are not
+# front-line work; the archivist creates and imports records.
+FRONT_LINE_EXCLUDED = ["-customers.merge_customer", "-customers.archive_customer", "-customers.erase_contact"]
+ARCHIVIST_EXTRA = ["customers.add_customer", "customers.add_contact", "customers.import_customer", "customers.archive_customer"]
+
 ACCOUNTS_ADMIN = [
     f"accounts.{action}_{model}"
     for model in ("user", "orgunit", "region", "role")
@@ -69,7 +74,7 @@ SYSTEM_ROLES: tuple[RoleDef, ...] = (
         "客户经理",
         "Sales representative",
         "self",
-        ("*", *NOT_ADMIN, "-*.delete_*", "-*.export_*", *ORG_READ, "policy.view_policyversion"),
+        ("*", *NOT_ADMIN, "-*.delete_*", "-*.export_*", *FRONT_LINE_EXCLUDED, *ORG_READ, "policy.view_policyversion"),
         "Own customers.",
     ),
     RoleDef(
@@ -77,7 +82,16 @@ SYSTEM_ROLES: tuple[RoleDef, ...] = (
         "客服专员",
         "Service staff",
         "self",
-        ("*", *NOT_ADMIN, "-*.delete_*", "-*.export_*", *ORG_READ, "policy.view_policyversion"),
+        (
+            "*",
+            *NOT_ADMIN,
+            "-*.delete_*",
+            "-*.export_*",
+            *FRONT_LINE_EXCLUDED,
+            "-customers.view_personal_contact",  # service staff see contacts' personal data masked
+            *ORG_READ,
+            "policy.view_policyversion",
+        ),
         "Own service cases and complaints.",
     ),
     RoleDef(
@@ -85,7 +99,7 @@ SYSTEM_ROLES: tuple[RoleDef, ...] = (
         "运维",
         "Operations",
         "unit",
-        ("*", *NOT_ADMIN, "-*.delete_*", "-*.export_*", *ORG_READ, "policy.view_policyversion"),
+        ("*", *NOT_ADMIN, "-*.delete_*", "-*.export_*", *FRONT_LINE_EXCLUDED, *ORG_READ, "policy.view_policyversion"),
         "Complaints and phone checks of the own unit.",
     ),
     RoleDef(
@@ -93,7 +107,7 @@ SYSTEM_ROLES: tuple[RoleDef, ...] = (
         "会计/业务文员",
         "Archivist",
         "unit",
-        ("*.view_*", "*.change_*", *NOT_ADMIN, *ORG_READ, "policy.view_policyversion"),
+        ("*.view_*", "*.change_*", *NOT_ADMIN, *ARCHIVIST_EXTRA, *ORG_READ, "policy.view_policyversion"),
         "Completeness of the records of the own unit.",
     ),
     RoleDef(

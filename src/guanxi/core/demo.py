@@ -18,6 +18,10 @@ class Builder:
 
 BUILDERS: dict[str, Builder] = {}
 
+# Sizes a builder may read, set by `manage.py demo` options (e.g. {"customers": 200}); a missing
+# key means the builder's default.
+OPTIONS: dict[str, int] = {}
+
 
 def register(order: int, name: str | None = None):
     def wrap(fn):

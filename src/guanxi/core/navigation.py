@@ -32,6 +32,7 @@ class Group:
 
 MENU: tuple[Entry | Group, ...] = (
     Entry(_("Dashboard"), "dashboard", "ti-layout-dashboard", None, "dashboard"),
+    Entry(_("Customers"), "customers:list", "ti-users", "customers.view_customer", "customers"),
     Entry(_("Approvals"), "approvals:inbox", "ti-checklist", None, "approvals"),
     Entry(_("Policy"), "policy:detail", "ti-adjustments-horizontal", "policy.view_policyversion", "policy"),
     Group(

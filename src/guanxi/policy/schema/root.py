@@ -9,6 +9,7 @@ from guanxi.approvals.schema import ApprovalsPolicy
 from .base import Section, group
 from .care import CarePolicy
 from .complaints import ComplaintsPolicy
+from .customers import CustomersPolicy
 from .deadlines import DeadlinesPolicy
 from .grading import GradingPolicy
 from .kpi import KpiPolicy
@@ -33,6 +34,7 @@ class Policy(Section):
     kpi: KpiPolicy = group(KpiPolicy, zh="绩效与薪酬", en="Performance and pay", seed="SPEC F-KPI")
     security: SecurityPolicy = group(SecurityPolicy, zh="数据保护与安全", en="Data protection and security", seed="SPEC F-SEC")
     deadlines: DeadlinesPolicy = group(DeadlinesPolicy, zh="档案期限与检查", en="Record deadlines and checks", seed="SPEC F-CUS")
+    customers: CustomersPolicy = group(CustomersPolicy, zh="客户档案内容", en="Customer records", seed="SPEC F-CUS-4, F-CUS-5")
     approvals: ApprovalsPolicy = group(ApprovalsPolicy, zh="审批流程", en="Approval flows", seed="SPEC F-APR-1")
 
     _version: int = PrivateAttr(default=0)

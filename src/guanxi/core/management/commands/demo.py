@@ -87,6 +87,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same data (default 1).")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has users.")
         parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins table; create nothing.")
+        parser.add_argument("--customers", type=int, default=None, help="How many demo customers to build (default about 5,000).")
 
     def handle(self, *args, seed, if_empty, print_logins, **options):
         if print_logins:
@@ -97,6 +98,9 @@ class Command(BaseCommand):
             self.stdout.write("Users already exist: demo data not loaded.")
             return
         builders = load_builders()
+        demo.OPTIONS.clear()
+        if options.get("customers") is not None:
+            demo.OPTIONS["customers"] = max(0, options["customers"])
         try:
             with transaction.atomic():
                 for builder in builders:

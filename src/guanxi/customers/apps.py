@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# Permission codes beyond the model codes (view/add/change/delete/export of each scoped model).
+EXTRA_PERMISSIONS = {
+    "customers.view_personal_contact": _("Contacts: see personal data unmasked (mobile, ID number, address, birthday, family)"),
+    "customers.merge_customer": _("Customers: merge duplicates"),
+    "customers.import_customer": _("Customers: import from Excel"),
+    "customers.archive_customer": _("Customers: archivist work queue (filing, completeness)"),
+}
+
+
+class CustomersConfig(AppConfig):
+    name = "guanxi.customers"
+    label = "customers"
+    verbose_name = _("Customer archive")
+
+    def ready(self):
+        from guanxi.core import permissions
+
+        for code, label in EXTRA_PERMISSIONS.items():
+            permissions.register(code, label)
+        try:  # the personal-data feature registers its own codes (erasure)
+            from .privacy import register_permissions
+        except ImportError:
+            pass
+        else:
+            register_permissions()
+
+        from . import timeline  # noqa: F401  (registers the built-in timeline sources)

@@ -1,0 +1,168 @@
+"""Filters of the customer list (and the API): every classification field of F-CUS-1/F-CUS-10,
+the filing state (filed / due / late) and a completeness range.
+
+Each filter narrows a queryset that already went through `restrict()`; the choice lists
+(owners, units, regions, tags) are reference data and never reveal a customer. Every filter is
+an indexed equality or range, so the list stays fast at a million rows.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.accounts.models import OrgUnit, Region, User
+
+from .models import Category, Customer, Nature, Scale, Source, SpecialKind, Status, Tag
+
+FILING_CHOICES = [
+    ("filed", _("Filed")),
+    ("due", _("Filing due")),
+    ("late", _("Filing late")),
+    ("unfiled", _("Not filed (due or late)")),
+    ("change_due", _("Change report due")),
+    ("change_late", _("Change report late")),
+]
+KEY_CHOICES = [("yes", _("Key customers only")), ("no", _("Not key customers"))]
+
+_SELECT = {"data-tom-select": ""}
+
+
+def filing_q(state: str) -> Q | None:
+    """Q for a filing state: customers.filing's rule (helper C) when present, else the plain
+    one on the indexed columns."""
+    try:
+        from .filing import status_filter
+    except ImportError:
+        status_filter = None
+    if status_filter is not None:
+        return status_filter(state)
+    today = timezone.localdate()
+    unfiled = Q(filed_at__isnull=True)
+    rules = {
+        "filed": Q(filed_at__isnull=False),
+        "due": unfiled & (Q(filing_deadline__gte=today) | Q(filing_deadline__isnull=True)),
+        "late": unfiled & Q(filing_deadline__lt=today),
+        "unfiled": unfiled,
+    }
+    return rules.get(state)
+
+
+class CustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name, pinyin, phone or credit code"))
+    # distinct=False: a plain IN on one column cannot repeat rows, and DISTINCT defeats the sort index.
+    category = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Category.choices, label=_("Category"), widget=forms.SelectMultiple(attrs=_SELECT)
+    )
+    special_kind = django_filters.ChoiceFilter(choices=SpecialKind.choices, label=_("Special kind"), empty_label=_("All"))
+    industry = django_filters.CharFilter(label=_("Industry"), lookup_expr="exact")
+    scale = django_filters.ChoiceFilter(choices=Scale.choices, label=_("Scale"), empty_label=_("All"))
+    nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Enterprise nature"), empty_label=_("All"))
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.filter(is_active=True).exclude(kind="district"),
+        method="in_region",
+        label=_("Region (and below)"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"), empty_label=_("All"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Status.choices, label=_("Status"), widget=forms.SelectMultiple(attrs=_SELECT)
+    )
+    tags = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), method="with_tags", label=_("Tags"), widget=forms.SelectMultiple(attrs=_SELECT)
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True).order_by("full_name"),
+        label=_("Owner"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=OrgUnit.objects.all(),
+        method="in_unit",
+        label=_("Owning unit (and below)"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs=_SELECT),
+    )
+    key = django_filters.ChoiceFilter(choices=KEY_CHOICES, method="key_customer", label=_("Key customer"), empty_label=_("All"))
+    filing = django_filters.ChoiceFilter(choices=FILING_CHOICES, method="filing_state", label=_("Filing"), empty_label=_("All"))
+    completeness_min = django_filters.NumberFilter(
+        field_name="completeness", lookup_expr="gte", label=_("Completeness from %"), widget=forms.NumberInput(attrs={"min": 0, "max": 100})
+    )
+    completeness_max = django_filters.NumberFilter(
+        field_name="completeness",
+        lookup_expr="lte",
+        label=_("Completeness up to %"),
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "q",
+            "category",
+            "special_kind",
+            "industry",
+            "scale",
+            "nature",
+            "region",
+            "source",
+            "status",
+            "tags",
+            "owner",
+            "unit",
+            "key",
+            "filing",
+            "completeness_min",
+            "completeness_max",
+        ]
+
+    def search(self, qs, name, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        try:
+            from .search import search_q
+        except ImportError:
+            search_q = None
+        if search_q is not None:
+            cond = search_q(value)
+            return qs.filter(cond) if cond is not None else qs
+        return qs.filter(Q(name__icontains=value) | Q(credit_code=value.upper()) | Q(initials__startswith=value.lower()))
+
+    def in_region(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(region__in=Region.objects.filter(path__startswith=value.path).values("pk"))
+
+    def in_unit(self, qs, name, value):
+        if not value:
+            return qs
+        return qs.filter(unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk"))
+
+    def with_tags(self, qs, name, value):
+        # Any of the chosen tags; a subquery keeps one row per customer without DISTINCT.
+        if not value:
+            return qs
+        through = Customer.tags.through
+        return qs.filter(pk__in=through.objects.filter(tag__in=list(value)).values("customer_id"))
+
+    def key_customer(self, qs, name, value):
+        if value == "yes":
+            return qs.filter(is_key=True)
+        if value == "no":
+            return qs.filter(is_key=False)
+        return qs
+
+    def filing_state(self, qs, name, value):
+        q = filing_q(value)
+        return qs.filter(q) if q is not None else qs
+
+    @property
+    def is_filtered(self) -> bool:
+        data = self.form.data if self.is_bound else {}
+        return any(data.get(name) for name in self.filters)

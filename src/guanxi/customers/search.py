@@ -1,0 +1,113 @@
+"""Customer search (F-CUS-10): name, full pinyin, pinyin initials ("hxgt" finds 华新钢铁),
+phone, contact mobile, credit code, contact name — always within the user's data scope.
+
+Speed at a million customers: every branch is an equality or prefix match on an indexed key
+column maintained on save (services.refresh_keys): name_key, pinyin, initials, phone_key,
+credit_code, and contact name/mobile. (On PostgreSQL Django adds a *_like pattern index to
+each indexed CharField, so `startswith` is an index range scan.) Substring matches inside a
+name or its pinyin run only on PostgreSQL, with the pg_trgm GIN indexes of migration
+0004_search_indexes, and only for queries long enough to give trigrams; on SQLite (the small
+embedded default) they run as plain LIKE.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import Contact, Customer
+from .normalize import fold, has_han, name_key, phone_key, pinyin_keys, query_digits
+from .validators import clean_credit_code
+
+CONTACT_HITS_MAX = 500  # contact matches turned into customer ids (keeps the IN list short)
+_PHONE_LIKE = re.compile(r"^[\d\s\-+()（）转#]+$")
+_LETTERS = re.compile(r"^[a-z][a-z\s']*$")
+_CODE_LIKE = re.compile(r"^(?=.*\d)[0-9A-Z]{6,18}$")
+
+
+def _trigram_ready() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_q(q: str | None) -> Q | None:
+    """The filter for query `q` on Customer, or None when `q` is empty."""
+    text = " ".join(fold(q).split())
+    if not text:
+        return None
+    cond = Q(pk__in=[])  # grows by OR
+    lower = text.lower()
+    substring_ok = not _trigram_ready()
+
+    # Credit code: the whole code, or its beginning.
+    code = clean_credit_code(text)
+    if _CODE_LIKE.match(code):
+        cond |= Q(credit_code=code) if len(code) == 18 else Q(credit_code__startswith=code)
+
+    # Phone numbers: customer phone key, contact mobile.
+    digits = query_digits(text)
+    if _PHONE_LIKE.match(text) and len(digits) >= 7:
+        key = phone_key(text)
+        if key:
+            cond |= Q(phone_key=key)
+            if len(key) == 11 and key.startswith("1"):
+                cond |= _contact_ids(Contact.objects.filter(mobile=key))
+        else:
+            cond |= Q(phone_key__startswith=digits)
+            if digits.startswith("1"):
+                cond |= _contact_ids(Contact.objects.filter(mobile__startswith=digits))
+
+    # Pinyin and initials (letters only): prefix of the full pinyin or of the initials.
+    compact = lower.replace(" ", "").replace("'", "")
+    if _LETTERS.match(lower):
+        cond |= Q(initials__startswith=compact) | Q(pinyin__startswith=compact)
+        if len(compact) >= 4 or substring_ok:
+            cond |= Q(pinyin__contains=compact)
+
+    # Names: the normalised name key, its beginning or (long enough) any part of it.
+    key = name_key(text) or lower
+    if key and not (digits and len(digits) == len(key) and len(key) >= 7):
+        cond |= Q(name_key__startswith=key)
+        if len(key) >= 3 or substring_ok:
+            cond |= Q(name_key__contains=key)
+    # Chinese text anywhere in the name, even two characters ("钢铁", or "钢铁集团" whose suffix
+    # the name key drops): the trigram index on the pinyin finds the candidates, the name
+    # itself confirms them (no homophones).
+    if has_han(text):
+        spelled = pinyin_keys(text)[0]
+        if len(spelled) >= 3 and not substring_ok:
+            cond |= Q(pinyin__contains=spelled) & Q(name__contains=text)
+        elif substring_ok:
+            cond |= Q(name__contains=text)
+
+    # Contact names: equal or beginning with the query.
+    if has_han(text) or _LETTERS.match(lower):
+        cond |= _contact_ids(Contact.objects.filter(Q(name=text) | Q(name__startswith=text)))
+    return cond
+
+
+def _contact_ids(contacts) -> Q:
+    # Evaluated here: a short literal id list lets the database combine index scans (an
+    # IN (subquery) inside an OR would force a scan of every customer).
+    ids = list(contacts.order_by().values_list("customer_id", flat=True).distinct()[:CONTACT_HITS_MAX])
+    return Q(pk__in=ids)
+
+
+def apply(queryset, q: str | None):
+    """`queryset` (Customer, already restricted) narrowed to the matches of `q`."""
+    cond = search_q(q)
+    if cond is None:
+        return queryset
+    return queryset.filter(cond)
+
+
+def search(user, q: str | None, *, limit: int | None = None):
+    """Live customers matching `q` that `user` may view, newest first; empty for an empty
+    query. Slice or paginate the result (`limit` slices it here)."""
+    base = Customer.objects.restrict(user, "view").live()
+    cond = search_q(q)
+    if cond is None:
+        return base.none()
+    qs = base.filter(cond).select_related("owner", "unit").order_by("-id")
+    return qs[:limit] if limit else qs

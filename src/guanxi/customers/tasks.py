@@ -1,0 +1,5 @@
+"""Celery tasks of the customer archive (autodiscovered): one module per feature."""
+
+from .tasks_duplicates import *  # noqa: F403
+from .tasks_filing import *  # noqa: F403
+from .tasks_imports import *  # noqa: F403

@@ -1,0 +1,77 @@
+"""The benchmark's customer generator (bench/generators/customers.py, PostgreSQL COPY) and the
+customer scenarios' registration."""
+
+import io
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+
+from bench import generate
+from guanxi.customers.models import Contact, Customer
+from guanxi.customers.normalize import name_key, phone_key, pinyin_keys
+from guanxi.customers.validators import normalize_mobile, validate_credit_code
+
+
+def _indexes(table: str) -> set[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        return {row[0] for row in cur.fetchall()}
+
+
+def test_customer_scenarios_and_import_batch_are_registered():
+    from bench import scenarios
+
+    names = {s.name for s in scenarios.ordered()}
+    assert {"customers_list_rep", "customers_list_manager", "customers_list_gm", "duplicate_check"} <= names
+    assert {f"search_{kind}" for kind in ("name", "initials", "phone", "mobile", "credit_code", "contact")} <= names
+    assert "import_xlsx" in {b.name for b in scenarios.batches()}
+    assert scenarios.SCENARIOS["customers_list_rep"].target_ms == 50
+    assert scenarios.SCENARIOS["duplicate_check"].target_ms == 20
+    assert generate.load() and generate.GENERATORS["customers"].counts == {"small": 20_000, "spec": 1_000_000}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_customer_generator_copies_customers_and_contacts():
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY needs PostgreSQL")
+    call_command("demo", seed=1, customers=20, stdout=io.StringIO())
+    generate.run("small", only=["users"], log=lambda msg: None)
+    indexes_before = _indexes("customers_customer") | _indexes("customers_contact")
+    gen = generate.GENERATORS["customers"]
+    target = Customer.objects.count() + 600
+    added = gen.fn(generate.GenContext(scale="small", count=target, rng=random.Random(1), log=lambda msg: None))
+    assert added == 600 and Customer.objects.count() == target
+    # The indexes dropped for the COPY are all back.
+    assert _indexes("customers_customer") | _indexes("customers_contact") == indexes_before
+
+    new = Customer.objects.order_by("-pk")[:600]
+    per_customer = [c.n for c in Customer.objects.filter(pk__in=new.values("pk")).annotate(n=Count("contacts"))]
+    assert min(per_customer) >= 1 and max(per_customer) <= 5
+    assert 2.5 <= sum(per_customer) / len(per_customer) <= 3.5
+    # Owners among reps and managers, the customer in the owner's unit; several owners.
+    assert len({c.owner_id for c in new}) > 20
+    pinyin_ok = 0
+    for c in new:
+        assert c.unit_id and c.owner_id and c.region_id
+        assert c.name_key == name_key(c.name)
+        pinyin_ok += (c.pinyin, c.initials) == pinyin_keys(c.name)
+        if c.credit_code:
+            validate_credit_code(c.credit_code)
+        if c.phone and phone_key(c.phone):
+            assert c.phone_key == phone_key(c.phone)
+    # Pinyin is computed per name part: identical to the whole name's except for a rare polyphone.
+    assert pinyin_ok >= 0.95 * 600
+    for mobile in Contact.objects.filter(customer__in=new.values("pk")).exclude(mobile="").values_list("mobile", flat=True)[:300]:
+        assert normalize_mobile(mobile) == mobile
+
+    # The sequences moved past the copied ids: ordinary inserts still work.
+    c = Customer.objects.create(name="后来的客户有限公司", unit_id=new[0].unit_id)
+    assert c.pk > new[0].pk
+    contact = Contact.objects.create(customer=c, name="张三")
+    assert contact.pk > Contact.objects.exclude(pk=contact.pk).order_by("-pk").first().pk
+    # Counts are targets: running again adds nothing.
+    assert gen.fn(generate.GenContext(scale="small", count=target, rng=random.Random(1), log=lambda msg: None)) == 0

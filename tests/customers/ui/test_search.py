@@ -1,0 +1,48 @@
+"""Quick search (header box → customers:search): pinyin initials, phone, contact name; scoped."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("customers:search")
+
+
+def test_search_by_pinyin_initials_within_scope(env, make_customer, login):
+    mine = make_customer("华新钢铁")
+    make_customer("华夏钢铁", owner=env.other_rep, unit=env.units.sales)  # hxgt too, out of scope
+    make_customer("长江电力")
+    response = login(env.rep).get(SEARCH, {"q": "hxgt"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    results = html[html.index('id="search-results"') :]
+    assert "华新钢铁" in results
+    assert "华夏钢铁" not in results
+    assert "长江电力" not in results
+    assert mine.get_absolute_url() in results
+
+
+def test_search_by_phone_and_contact_name(env, make_customer, login):
+    make_customer("东方机械", phone="021-66668888", contacts=[{"name": "孙经理", "mobile": "13911112222"}])
+    client = login(env.rep)
+    assert "东方机械" in client.get(SEARCH, {"q": "021 6666 8888"}).content.decode()
+    assert "东方机械" in client.get(SEARCH, {"q": "孙经理"}).content.decode()
+    assert "东方机械" in client.get(SEARCH, {"q": "13911112222"}).content.decode()
+
+
+def test_empty_and_missing_results(env, login):
+    client = login(env.rep)
+    assert client.get(SEARCH).status_code == 200
+    assert "No customer found" in client.get(SEARCH, {"q": "zzzz"}).content.decode()
+
+
+def test_header_box_only_for_users_who_may_view_customers(env, login, make_user):
+    html = login(env.rep).get("/").content.decode()
+    assert 'id="quick-search"' in html and f'action="{SEARCH}"' in html
+    assert reverse("customers:list") in html[html.index("<aside") : html.index("</aside>")]
+    nobody = make_user(None, env.units.sales, permissions=[])
+    html = login(nobody).get("/").content.decode()
+    assert 'id="quick-search"' not in html
+    assert reverse("customers:list") not in html[html.index("<aside") : html.index("</aside>")]
