@@ -36,7 +36,7 @@ from guanxi.core.errors import DomainError
 
 from . import services
 from .filters import CustomerFilter
-from .models import Contact, Customer, CustomerDepartment, DecisionRole
+from .models import STATIC_FIELDS, Contact, Customer, CustomerDepartment, DecisionRole
 
 VIEW_PERSONAL = "customers.view_personal_contact"
 PERSONAL_FIELDS = tuple(Contact.PERSONAL_FIELDS)
@@ -227,26 +227,7 @@ class DuplicateResponseSerializer(serializers.Serializer):
 
 CUSTOMER_FIELDS = [
     "id",
-    "name",
-    "short_name",
-    "credit_code",
-    "category",
-    "special_kind",
-    "industry",
-    "scale",
-    "nature",
-    "supervising_unit",
-    "region",
-    "address",
-    "website",
-    "business_scope",
-    "registered_capital",
-    "legal_representative",
-    "phone",
-    "fax",
-    "email",
-    "source",
-    "status",
+    *STATIC_FIELDS,
     "is_key",
     "tags",
     "custom_data",

@@ -15,31 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.accounts.access import principal_for
 from guanxi.accounts.models import OrgUnit, Region, User
 
-from .models import Contact, Customer, CustomerDepartment, CustomFieldDef, DecisionRole, FieldType, Tag
+from .models import STATIC_FIELDS, Contact, Customer, CustomerDepartment, CustomFieldDef, DecisionRole, FieldType, Tag
 
 CUSTOM_PREFIX = "cf_"
 
 CUSTOMER_FIELDS = [
-    "name",
-    "short_name",
-    "credit_code",
-    "category",
-    "special_kind",
-    "industry",
-    "scale",
-    "nature",
-    "supervising_unit",
-    "region",
-    "address",
-    "website",
-    "business_scope",
-    "registered_capital",
-    "legal_representative",
-    "phone",
-    "fax",
-    "email",
-    "source",
-    "status",
+    *STATIC_FIELDS,
     "is_key",
     "first_contact_date",
     "owner",

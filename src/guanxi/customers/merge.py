@@ -25,30 +25,13 @@ from django.utils.translation import gettext as _
 from guanxi.core import audit
 from guanxi.core.errors import DomainError, NotAllowed
 
+from .models import STATIC_FIELDS
+
 PERMISSION = "customers.merge_customer"
 
 # Fields a user may take from the removed record, in the order the merge page shows them.
 MERGE_FIELDS = (
-    "name",
-    "short_name",
-    "credit_code",
-    "category",
-    "special_kind",
-    "industry",
-    "scale",
-    "nature",
-    "supervising_unit",
-    "region",
-    "address",
-    "website",
-    "business_scope",
-    "registered_capital",
-    "legal_representative",
-    "phone",
-    "fax",
-    "email",
-    "source",
-    "status",
+    *STATIC_FIELDS,
     "owner",
     "unit",
 )

@@ -64,6 +64,32 @@ class Nature(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
 
 
+# The static information of F-CUS-1 in the order forms show it; the form, the API, the services
+# and the merge page build their field lists on it.
+STATIC_FIELDS = (
+    "name",
+    "short_name",
+    "credit_code",
+    "category",
+    "special_kind",
+    "industry",
+    "scale",
+    "nature",
+    "supervising_unit",
+    "region",
+    "address",
+    "website",
+    "business_scope",
+    "registered_capital",
+    "legal_representative",
+    "phone",
+    "fax",
+    "email",
+    "source",
+    "status",
+)
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
     color = models.CharField(_("colour"), max_length=20, blank=True, default="")

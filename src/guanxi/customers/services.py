@@ -33,6 +33,7 @@ from guanxi.core.errors import Conflict, DomainError, NotAllowed
 
 from . import customfields
 from .models import (
+    STATIC_FIELDS,
     Category,
     Contact,
     Customer,
@@ -52,26 +53,7 @@ from .normalize import fold, name_key, phone_key, pinyin_keys
 from .validators import normalize_mobile, normalize_phone, validate_credit_code, validate_id_number
 
 CUSTOMER_FIELDS = (
-    "name",
-    "short_name",
-    "credit_code",
-    "category",
-    "special_kind",
-    "industry",
-    "scale",
-    "nature",
-    "supervising_unit",
-    "region",
-    "address",
-    "website",
-    "business_scope",
-    "registered_capital",
-    "legal_representative",
-    "phone",
-    "fax",
-    "email",
-    "source",
-    "status",
+    *STATIC_FIELDS,
     "is_key",
     "custom_data",
     "owner",

@@ -336,7 +336,7 @@ def custom_values(customer):
     return out, other_files
 
 
-STATIC_FIELDS = (
+DETAIL_FIELDS = (  # shown in the detail card (name and status are in the header)
     "short_name",
     "credit_code",
     "category",
@@ -380,7 +380,7 @@ class CustomerDetailView(ScopedMixin, TemplateView):
             object=customer,
             customer=customer,
             title=customer.name,
-            static_fields=STATIC_FIELDS,
+            static_fields=DETAIL_FIELDS,
             key_warning=key_customer_warning(customer),
             is_blacklisted=customer.status == Status.BLACKLISTED,
             departments=contacts_by_department(customer),
