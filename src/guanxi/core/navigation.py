@@ -32,7 +32,16 @@ class Group:
 
 MENU: tuple[Entry | Group, ...] = (
     Entry(_("Dashboard"), "dashboard", "ti-layout-dashboard", None, "dashboard"),
-    Entry(_("Customers"), "customers:list", "ti-users", "customers.view_customer", "customers"),
+    Group(
+        _("Customers"),
+        "ti-users",
+        (
+            Entry(_("Customers"), "customers:list", "ti-list-details", "customers.view_customer", "customers"),
+            Entry(_("Archive work queue"), "customers:archive_queue", "ti-archive", "customers.archive_customer", "customers"),
+            Entry(_("Duplicates"), "customers:duplicates", "ti-copy", "customers.merge_customer", "customers"),
+            Entry(_("Import customers"), "customers:import", "ti-file-import", "customers.import_customer", "customers"),
+        ),
+    ),
     Entry(_("Approvals"), "approvals:inbox", "ti-checklist", None, "approvals"),
     Entry(_("Policy"), "policy:detail", "ti-adjustments-horizontal", "policy.view_policyversion", "policy"),
     Group(
@@ -84,7 +93,9 @@ def menu_for_user(user, path: str | None = None) -> list[dict]:
                 url = _visible(entry, user, modules)
                 if url:
                     children.append({"label": entry.label, "url": url, "icon": entry.icon, "url_name": entry.url_name, "active": False})
-            if children:
+            if len(children) == 1:  # a group of one is just that entry
+                items.append({**children[0], "icon": node.icon, "children": []})
+            elif children:
                 items.append({"label": node.label, "url": None, "icon": node.icon, "url_name": None, "active": False, "children": children})
         else:
             url = _visible(node, user, modules)
