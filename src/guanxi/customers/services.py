@@ -662,6 +662,11 @@ def update_customer(
         },
     )
     _after_save(fresh, created=False)
+    if changed:
+        from . import filing
+
+        # A filed record whose key fields changed must have the change reported (F-CUS-4).
+        filing.on_changed(fresh, changed)
     _sync(customer, fresh)
     return customer
 

@@ -298,3 +298,19 @@ def test_delete_customer(env, new_customer):
     services.delete_customer(customer, actor=env.gm)
     assert not Customer.objects.exists()
     assert AuditEvent.objects.filter(event_type="customer.deleted").exists()
+
+
+def test_changing_a_key_field_of_a_filed_customer_starts_the_change_report(env, new_customer):
+    from django.utils import timezone
+
+    customer = new_customer(address="上海市浦东新区世纪大道1号")
+    Customer.objects.filter(pk=customer.pk).update(filed_at=timezone.now())
+    customer.refresh_from_db()
+    services.update_customer(customer, actor=env.rep, data={"industry": "钢铁"}, expected_version=customer.version)
+    customer.refresh_from_db()
+    assert customer.change_report_deadline is None  # industry is not a filed key field
+    services.update_customer(customer, actor=env.rep, data={"address": "上海市浦东新区世纪大道2号"}, expected_version=customer.version)
+    customer.refresh_from_db()
+    assert customer.change_report_deadline is not None
+    event = AuditEvent.objects.get(event_type="customer.change_report_due", subject_id=str(customer.pk))
+    assert event.data.get("clause")
