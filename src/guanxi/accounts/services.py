@@ -301,31 +301,40 @@ def create_org_unit(
     return unit
 
 
-@transaction.atomic
-def update_org_unit(unit: OrgUnit, **fields) -> OrgUnit:
-    parent = fields.pop("parent", unit.parent)
-    unknown = set(fields) - set(UNIT_FIELDS)
+def _update_node(node, fields: dict, allowed, event: str):
+    """Units and regions are trees of the same shape: change the allowed fields, then move."""
+    parent = fields.pop("parent", node.parent)
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise DomainError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     if "code" in fields:
-        _check_code(OrgUnit, fields["code"], exclude_pk=unit.pk)
-    changed = _changes(unit, fields)
+        _check_code(type(node), fields["code"], exclude_pk=node.pk)
+    changed = _changes(node, fields)
     if changed:
-        unit.save()
-        audit.record("orgunit.updated", subject=unit, data={"changes": changed})
-    if (parent.pk if parent else None) != unit.parent_id:
-        move_org_unit(unit, parent)
-    return unit
+        node.save()
+        audit.record(f"{event}.updated", subject=node, data={"changes": changed})
+    if (parent.pk if parent else None) != node.parent_id:
+        _move_node(node, parent, event)
+    return node
+
+
+def _move_node(node, new_parent, event: str):
+    _check_parent(node, new_parent)
+    old = node.parent
+    node.parent = new_parent
+    node.save()
+    audit.record(f"{event}.moved", subject=node, data={"from": old.code if old else None, "to": new_parent.code if new_parent else None})
+    return node
+
+
+@transaction.atomic
+def update_org_unit(unit: OrgUnit, **fields) -> OrgUnit:
+    return _update_node(unit, fields, UNIT_FIELDS, "orgunit")
 
 
 @transaction.atomic
 def move_org_unit(unit: OrgUnit, new_parent: OrgUnit | None) -> OrgUnit:
-    _check_parent(unit, new_parent)
-    old = unit.parent
-    unit.parent = new_parent
-    unit.save()
-    audit.record("orgunit.moved", subject=unit, data={"from": old.code if old else None, "to": new_parent.code if new_parent else None})
-    return unit
+    return _move_node(unit, new_parent, "orgunit")
 
 
 @transaction.atomic
@@ -339,29 +348,12 @@ def create_region(*, name: str, code: str, kind: str, parent: Region | None = No
 
 @transaction.atomic
 def update_region(region: Region, **fields) -> Region:
-    parent = fields.pop("parent", region.parent)
-    unknown = set(fields) - set(REGION_FIELDS)
-    if unknown:
-        raise DomainError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    if "code" in fields:
-        _check_code(Region, fields["code"], exclude_pk=region.pk)
-    changed = _changes(region, fields)
-    if changed:
-        region.save()
-        audit.record("region.updated", subject=region, data={"changes": changed})
-    if (parent.pk if parent else None) != region.parent_id:
-        move_region(region, parent)
-    return region
+    return _update_node(region, fields, REGION_FIELDS, "region")
 
 
 @transaction.atomic
 def move_region(region: Region, new_parent: Region | None) -> Region:
-    _check_parent(region, new_parent)
-    old = region.parent
-    region.parent = new_parent
-    region.save()
-    audit.record("region.moved", subject=region, data={"from": old.code if old else None, "to": new_parent.code if new_parent else None})
-    return region
+    return _move_node(region, new_parent, "region")
 
 
 # ---------------------------------------------------------------- roles
