@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "guanxi.policy",
     "guanxi.approvals",
     "guanxi.customers",
+    "guanxi.notifications",
+    "guanxi.grading",
+    "guanxi.reviews",
+    "guanxi.admission",
+    "guanxi.blacklist",
 ]
 
 MIDDLEWARE = [
@@ -249,4 +254,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING")},
 }
 
-GUANXI_NAV_MODULES = ["dashboard", "customers", "approvals", "policy", "org", "audit", "api"]
+GUANXI_NAV_MODULES = ["dashboard", "customers", "grading", "notifications", "approvals", "policy", "org", "audit", "api"]

@@ -15,6 +15,11 @@ urlpatterns = [
     path("approvals/", include("guanxi.approvals.urls")),
     path("audit/", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("notifications/", include("guanxi.notifications.urls")),
+    path("grading/", include("guanxi.grading.urls")),
+    path("reviews/", include("guanxi.reviews.urls")),
+    path("admission/", include("guanxi.admission.urls")),
+    path("blacklist/", include("guanxi.blacklist.urls")),
     path("api/", include("guanxi.api_urls")),
 ]
 

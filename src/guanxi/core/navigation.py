@@ -42,6 +42,21 @@ MENU: tuple[Entry | Group, ...] = (
             Entry(_("Import customers"), "customers:import", "ti-file-import", "customers.import_customer", "customers"),
         ),
     ),
+    Group(
+        _("Grading"),
+        "ti-stairs-up",
+        (
+            Entry(_("Grades by unit"), "grading:grade_list", "ti-chart-bar", "grading.view_customergrade", "grading"),
+            Entry(_("Quotas"), "grading:quota", "ti-percentage", "grading.view_customergrade", "grading"),
+            Entry(_("Grade changes"), "grading:changes", "ti-timeline", "grading.view_customergrade", "grading"),
+            Entry(_("Business figures"), "grading:figures", "ti-coin-yuan", "grading.view_businessfigure", "grading"),
+            Entry(_("Reviews"), "reviews:pending", "ti-clipboard-check", "reviews.view_review", "grading"),
+            Entry(_("Downgrade tasks"), "reviews:downgrade_list", "ti-arrow-big-down-lines", "reviews.view_downgradetask", "grading"),
+            Entry(_("Admissions"), "admission:list", "ti-door-enter", "admission.view_admission", "grading"),
+            Entry(_("Blacklist"), "blacklist:list", "ti-ban", "blacklist.view_blacklistentry", "grading"),
+        ),
+    ),
+    Entry(_("Notifications"), "notifications:list", "ti-bell", None, "notifications"),
     Entry(_("Approvals"), "approvals:inbox", "ti-checklist", None, "approvals"),
     Entry(_("Policy"), "policy:detail", "ti-adjustments-horizontal", "policy.view_policyversion", "policy"),
     Group(

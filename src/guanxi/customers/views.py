@@ -38,6 +38,7 @@ from .forms import (
     department_initial,
 )
 from .models import Customer, CustomerMember, FieldType, Status
+from .panels import panels_for
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -382,6 +383,7 @@ class CustomerDetailView(ScopedMixin, TemplateView):
             title=customer.name,
             static_fields=DETAIL_FIELDS,
             key_warning=key_customer_warning(customer),
+            panels=panels_for(customer, user),
             is_blacklisted=customer.status == Status.BLACKLISTED,
             departments=contacts_by_department(customer),
             members=list(CustomerMember.objects.current().filter(customer=customer).select_related("user")),
