@@ -107,6 +107,8 @@ TEMPLATES = [
     }
 ]
 
+FORM_RENDERER = "guanxi.core.form_renderer.FastSelectRenderer"
+
 # Database: embedded SQLite (WAL) unless DATABASE_URL names another.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -221,6 +223,9 @@ SPECTACULAR_SETTINGS = {
         "ApprovalDecisionEnum": "guanxi.approvals.models.Decision",
         "PolicyVersionStatusEnum": "guanxi.policy.models.VersionStatus",
         "CustomerStatusEnum": "guanxi.customers.models.Status",
+        "GradeSourceEnum": "guanxi.grading.models.GradeSource",
+        "CustomerSourceEnum": "guanxi.customers.models.Source",
+        "ReviewRatingEnum": "guanxi.reviews.models.Rating",
     },
 }
 

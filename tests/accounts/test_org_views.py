@@ -266,3 +266,27 @@ def test_profile_and_tokens_pages(company, client_for):
     assert c.post(reverse("accounts:token_revoke", args=[token.pk])).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_user_lookup_answers_within_scope(company, client_for):
+    """The JSON behind searchable user selects (core.widgets.RemoteSelect) follows the data scope."""
+    url = reverse("org:user_lookup")
+    found = client_for(company.manager).get(url, {"q": "rep"}).json()["results"]
+    assert {r["value"] for r in found} == {company.rep.pk, company.rep2.pk}
+    assert all(set(r) == {"value", "text"} for r in found)
+    everyone = {r["value"] for r in client_for(company.manager).get(url).json()["results"]}
+    assert company.gm.pk not in everyone and company.service.pk not in everyone
+    assert [r["value"] for r in client_for(company.rep).get(url).json()["results"]] == [company.rep.pk]
+
+
+def test_remote_select_renders_only_the_chosen_user(company, client_for):
+    from django import forms
+
+    from guanxi.core.widgets import RemoteSelect
+
+    field = forms.ModelChoiceField(queryset=User.objects.all(), widget=RemoteSelect("org:user_lookup"), empty_label="All")
+    html = field.widget.render("owner", company.rep.pk)
+    assert html.count("<option") == 2  # the empty choice and the selected user, not every user
+    assert f'value="{company.rep.pk}" selected' in html
+    assert f'data-remote="{reverse("org:user_lookup")}"' in html
+    assert field.widget.render("owner", "not-a-number").count("<option") == 1

@@ -358,3 +358,21 @@ def test_periodic_task_is_registered_and_runs(org, policy, action, target):
     req = services.submit(ACTION, target=target, requester=org.rep)
     _age(req, 2)
     assert tasks.escalate_overdue.apply().get() == [req.steps.get().pk]
+
+
+def test_company_wide_role_found_beside_the_requesters_units(org, policy, action, target):
+    """The marketing division sits beside the sales departments: a company-wide step finds its
+    director there; without the flag the step escalates to the fallback role."""
+    beside = orgf.make_user("finance", org.service, username="fin_beside")
+    policy(flow(step(role="finance", label="Finance", company_wide=True)))
+    req = services.submit(ACTION, target=target, requester=org.rep)
+    assert approvers(req) == [beside.username]
+    assert not req.steps.get().at_top
+
+    policy(flow(step(role="finance", label="Finance")))
+    assert approvers(services.submit(ACTION, target=orgf.make_unit(), requester=org.rep)) == ["admin"]
+
+
+def test_company_wide_only_for_role_steps():
+    with pytest.raises(ValueError, match="company-wide"):
+        step(kind="user", user="md", company_wide=True)

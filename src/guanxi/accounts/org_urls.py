@@ -5,6 +5,7 @@ from . import org_views as v
 app_name = "org"
 urlpatterns = [
     path("users/", v.UserListView.as_view(), name="user_list"),
+    path("users/lookup/", v.UserLookupView.as_view(), name="user_lookup"),
     path("users/export/", v.UserExportView.as_view(), name="user_export"),
     path("users/new/", v.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", v.UserDetailView.as_view(), name="user_detail"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Count, Q
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -510,3 +510,25 @@ class RoleEditView(ObjectEditView):
 
     def get_success_url(self):
         return self.object.get_absolute_url()
+
+
+# ------------------------------------------------------------------ lookups
+
+
+LOOKUP_LIMIT = 20
+
+
+class UserLookupView(ScopedMixin, View):
+    """JSON for searchable user selects (core.widgets.RemoteSelect): active users in the
+    caller's scope whose name, username or employee number contains `q`, at most 20."""
+
+    model = User
+    action = "view"
+
+    def get(self, request):
+        q = (request.GET.get("q") or "").strip()[:50]
+        qs = User.objects.restrict(request.user, "view").filter(is_active=True)
+        if q:
+            qs = qs.filter(Q(full_name__icontains=q) | Q(username__icontains=q) | Q(employee_no__icontains=q))
+        rows = qs.order_by("full_name", "username").values_list("pk", "full_name", "username")[:LOOKUP_LIMIT]
+        return JsonResponse({"results": [{"value": pk, "text": full or username} for pk, full, username in rows]})

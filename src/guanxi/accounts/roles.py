@@ -24,7 +24,16 @@ NOT_ADMIN = ["-accounts.*", "-policy.*", "-core.*"]
 
 # Customer archive (issue 3): merging, the archivist queue and erasing personal data are not
 # front-line work; the archivist creates and imports records.
-FRONT_LINE_EXCLUDED = ["-customers.merge_customer", "-customers.archive_customer", "-customers.erase_contact"]
+FRONT_LINE_EXCLUDED = [
+    "-customers.merge_customer",
+    "-customers.archive_customer",
+    "-customers.erase_contact",
+    # Grading (issue 4): a person above the rep confirms grades and starts the proposal run.
+    "-grading.confirm_grade",
+    "-grading.run_proposals",
+]
+# Blacklists (issue 4): kept by department managers and the marketing division, read by everyone.
+FRONT_LINE_EXCLUDED += ["-blacklist.add_*", "-blacklist.change_*", "-blacklist.lift_*"]
 ARCHIVIST_EXTRA = ["customers.add_customer", "customers.add_contact", "customers.import_customer", "customers.archive_customer"]
 
 ACCOUNTS_ADMIN = [

@@ -31,6 +31,11 @@ class ApprovalStep(BaseModel):
     role: str | None = Field(
         default=None, description="Role code, when kind is 'role' (searched in the requester's unit, then each ancestor unit)."
     )
+    company_wide: bool = Field(
+        default=False,
+        description="For a role: when nobody up the requester's units holds it, ask its holders anywhere in the company "
+        "(a central office such as the marketing division, which sits beside the sales departments, not above them).",
+    )
     user: str | None = Field(default=None, description="Username, when kind is 'user'.")
     level: int | None = Field(
         default=None, description="Which supervisor along the reporting line (1 = direct supervisor), when kind is 'supervisor'."
@@ -75,6 +80,8 @@ class ApprovalStep(BaseModel):
                 raise ValueError("The supervisor 'level' must be 10 or less.")
             if self.role is not None or self.user is not None:
                 raise ValueError("A step of kind 'supervisor' takes only 'level', not 'role' or 'user'.")
+        if self.company_wide and self.kind != "role":
+            raise ValueError("Only a step of kind 'role' can look company-wide.")
         return self
 
     def describe(self) -> str:
@@ -106,19 +113,23 @@ class ApprovalFlow(BaseModel):
 
 def _default_flows() -> dict[str, ApprovalFlow]:
     # Labels are company data (shown as written), so the shipped policy uses the seeds' Chinese terms.
-    def role(code, label, mode="any"):
-        return ApprovalStep(kind="role", role=code, mode=mode, label=label)
+    def role(code, label, mode="any", company_wide=False):
+        return ApprovalStep(kind="role", role=code, mode=mode, label=label, company_wide=company_wide)
 
     return {
         "policy.change": ApprovalFlow(label="制度变更", steps=[role("general_manager", "总经理审批")]),
         "customer.transfer": ApprovalFlow(
             label="客户调配",
-            steps=[role("department_manager", "部门经理审核"), role("marketing_director", "市场总监审批")],
+            steps=[role("department_manager", "部门经理审核"), role("marketing_director", "市场总监审批", company_wide=True)],
         ),
-        "blacklist.company": ApprovalFlow(label="公司级黑名单", steps=[role("marketing_director", "市场部审批")]),
+        "blacklist.company": ApprovalFlow(label="公司级黑名单", steps=[role("marketing_director", "市场部审批", company_wide=True)]),
         "grading.confirm": ApprovalFlow(label="客户分级确认", steps=[role("department_manager", "部门经理审批")]),
+        "grading.review": ApprovalFlow(
+            label="客户阶段评价", steps=[role("department_manager", "部门经理审批"), role("finance", "结算中心审核")]
+        ),
+        "admission.decide": ApprovalFlow(label="客户准入审批", steps=[role("department_manager", "部门经理审批")]),
         "access.request": ApprovalFlow(label="调阅他人客户档案", steps=[role("department_manager", "部门经理审批")]),
-        "care.budget": ApprovalFlow(label="客户关怀活动预算", steps=[role("marketing_director", "总部市场部审批")]),
+        "care.budget": ApprovalFlow(label="客户关怀活动预算", steps=[role("marketing_director", "总部市场部审批", company_wide=True)]),
     }
 
 

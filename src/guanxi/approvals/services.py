@@ -160,6 +160,10 @@ def _resolve(spec: dict, *, requester_id: int, requester_unit: OrgUnit | None, p
                 reasons.append("requester_is_the_approver")
             elif depth == len(chain) - 1:
                 reasons.append("no_role_holder")
+        if spec.get("company_wide"):
+            others = [u for u in role_holders(spec["role"]) if u not in exclude]
+            if others:
+                return Resolution(others, reasons=reasons)
     elif kind == "user":
         user = get_user_model().objects.filter(username=spec["user"]).first()
         if user is not None and user.is_active and user.pk not in exclude:

@@ -48,7 +48,7 @@ MENU: tuple[Entry | Group, ...] = (
         (
             Entry(_("Grades by unit"), "grading:grade_list", "ti-chart-bar", "grading.view_customergrade", "grading"),
             Entry(_("Quotas"), "grading:quota", "ti-percentage", "grading.view_customergrade", "grading"),
-            Entry(_("Grade changes"), "grading:changes", "ti-timeline", "grading.view_customergrade", "grading"),
+            Entry(_("Grade changes"), "grading:changes", "ti-timeline", "grading.view_gradechange", "grading"),
             Entry(_("Business figures"), "grading:figures", "ti-coin-yuan", "grading.view_businessfigure", "grading"),
             Entry(_("Reviews"), "reviews:pending", "ti-clipboard-check", "reviews.view_review", "grading"),
             Entry(_("Downgrade tasks"), "reviews:downgrade_list", "ti-arrow-big-down-lines", "reviews.view_downgradetask", "grading"),

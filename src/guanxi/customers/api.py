@@ -217,6 +217,7 @@ class DuplicateHitSerializer(serializers.Serializer):
     owner = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     blacklisted = serializers.BooleanField()
+    flags = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class DuplicateResponseSerializer(serializers.Serializer):

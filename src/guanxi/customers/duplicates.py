@@ -18,7 +18,8 @@ Merged records (merged_into set) are never hits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -43,6 +44,31 @@ REASON_LABELS = {
 }
 
 MAX_HITS = 20
+
+# Other apps mark hits (e.g. the blacklist): fn(customer ids) -> {id: [label, …]}, registered in
+# their AppConfig.ready(); one query for all ids, so the check stays fast.
+HIT_FLAGS: dict[str, Callable[[list[int]], dict[int, list[str]]]] = {}
+
+
+def register_hit_flags(key: str, fn: Callable[[list[int]], dict[int, list[str]]]) -> None:
+    HIT_FLAGS[key] = fn
+
+
+def hit_flags(ids: Iterable[int]) -> dict[int, list[str]]:
+    """{customer id: labels} from every registered flag function (a failing one is left out)."""
+    ids = list(ids)
+    out: dict[int, list[str]] = {}
+    if not ids:
+        return out
+    for key, fn in HIT_FLAGS.items():
+        try:
+            for pk, labels in fn(ids).items():
+                out.setdefault(pk, []).extend(str(label) for label in labels)
+        except Exception:  # an extension's bug must not break the duplicate check
+            logging.getLogger(__name__).exception("duplicate hit flags %r failed", key)
+    return out
+
+
 MIN_CONTAINMENT_LENGTH = 4  # names shorter than this only match exactly
 SIMILARITY = 0.6  # trigram similarity for a "similar name" on PostgreSQL
 
@@ -56,6 +82,7 @@ class Hit:
     owner: str
     reasons: tuple[str, ...] = field(default_factory=tuple)
     blacklisted: bool = False
+    flags: tuple[str, ...] = field(default_factory=tuple)  # e.g. "Company blacklist" (HIT_FLAGS)
 
     @property
     def reason_labels(self) -> list[str]:
@@ -67,7 +94,14 @@ class Hit:
         return any(r != SIMILAR_NAME for r in self.reasons)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "owner": self.owner, "reasons": list(self.reasons), "blacklisted": self.blacklisted}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner": self.owner,
+            "reasons": list(self.reasons),
+            "blacklisted": self.blacklisted,
+            "flags": list(self.flags),
+        }
 
 
 class DuplicateFound(DomainError):
@@ -240,6 +274,7 @@ def find_duplicates(data: dict, *, exclude_pk=None, contacts: Iterable[dict] = (
     if not found:
         return []
     rows = Customer.objects.filter(pk__in=list(found)).values_list("pk", "name", "status", "owner__full_name", "owner__username")
+    flags = hit_flags(found)
     hits = [
         Hit(
             id=pk,
@@ -247,6 +282,7 @@ def find_duplicates(data: dict, *, exclude_pk=None, contacts: Iterable[dict] = (
             owner=full_name or username or "",
             reasons=tuple(r for r in REASONS if r in found[pk]),
             blacklisted=status == Status.BLACKLISTED,
+            flags=tuple(flags.get(pk, ())),
         )
         for pk, name, status, full_name, username in rows
     ]

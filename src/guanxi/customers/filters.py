@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import OrgUnit, Region, User
+from guanxi.core.widgets import RemoteSelect
 
 from .models import Category, Customer, Nature, Scale, Source, SpecialKind, Status, Tag
 
@@ -79,7 +80,7 @@ class CustomerFilter(django_filters.FilterSet):
         queryset=User.objects.filter(is_active=True).order_by("full_name"),
         label=_("Owner"),
         empty_label=_("All"),
-        widget=forms.Select(attrs=_SELECT),
+        widget=RemoteSelect("org:user_lookup"),
     )
     unit = django_filters.ModelChoiceFilter(
         queryset=OrgUnit.objects.all(),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.access import principal_for
 from guanxi.accounts.models import OrgUnit, Region, User
+from guanxi.core.widgets import RemoteSelect
 
 from .models import STATIC_FIELDS, Contact, Customer, CustomerDepartment, CustomFieldDef, DecisionRole, FieldType, Tag
 
@@ -92,7 +93,7 @@ class CustomerForm(forms.ModelForm):
             "business_scope": forms.Textarea(attrs={"rows": 3}),
             "first_contact_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "region": forms.Select(attrs={"data-tom-select": ""}),
-            "owner": forms.Select(attrs={"data-tom-select": ""}),
+            "owner": RemoteSelect("org:user_lookup"),
             "unit": forms.Select(attrs={"data-tom-select": ""}),
             "tags": forms.SelectMultiple(attrs={"data-tom-select": ""}),
         }

@@ -830,11 +830,20 @@ def find_db_duplicates(rows: list[Row]) -> dict[int, dict]:
         row.hits = found
         hit_ids |= set(found)
     details: dict[int, dict] = {}
+    from .duplicates import hit_flags
+
     for chunk in _chunks(hit_ids):
+        flags = hit_flags(chunk)
         for pk, name, status, full_name, username in Customer.objects.filter(pk__in=chunk).values_list(
             "pk", "name", "status", "owner__full_name", "owner__username"
         ):
-            details[pk] = {"id": pk, "name": name, "owner": full_name or username or "", "blacklisted": status == Status.BLACKLISTED}
+            details[pk] = {
+                "id": pk,
+                "name": name,
+                "owner": full_name or username or "",
+                "blacklisted": status == Status.BLACKLISTED,
+                "flags": flags.get(pk, []),
+            }
     return details
 
 

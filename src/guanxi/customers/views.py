@@ -37,7 +37,7 @@ from .forms import (
     contact_initial,
     department_initial,
 )
-from .models import Customer, CustomerMember, FieldType, Status
+from .models import Customer, CustomerMember, FieldType
 from .panels import panels_for
 
 PAGE_SIZES = (25, 50, 100)
@@ -115,13 +115,22 @@ def _int(value, default=None):
     return n if n >= 0 else default
 
 
+def _rows(ordered_qs, limit: int, offset: int = 0) -> list:
+    """The page's rows in two steps: the ids first (the scope, filters and sort on the customer
+    table alone, so the planner can stop after `limit` index entries), then the rows with their
+    joins and prefetches for just those ids."""
+    ids = list(ordered_qs.values_list("pk", flat=True)[offset : offset + limit])
+    by_id = {obj.pk: obj for obj in ordered_qs.order_by().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def paginate_keyset(request, qs, size):
     """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1."""
     after = _int(request.GET.get("after"))
     before = _int(request.GET.get("before"))
     start = _int(request.GET.get("start"), 0)
     if before is not None:
-        rows = list(qs.filter(id__gt=before).order_by("id")[: size + 1])
+        rows = _rows(qs.filter(id__gt=before).order_by("id"), size + 1)
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_next = True
@@ -129,7 +138,7 @@ def paginate_keyset(request, qs, size):
     else:
         if after is not None:
             qs = qs.filter(id__lt=after)
-        rows = list(qs.order_by("-id")[: size + 1])
+        rows = _rows(qs.order_by("-id"), size + 1)
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
@@ -145,7 +154,7 @@ def paginate_keyset(request, qs, size):
 def paginate_offset(request, qs, size):
     page = max(_int(request.GET.get("page"), 1) or 1, 1)
     offset = (page - 1) * size
-    rows = list(qs[offset : offset + size + 1])
+    rows = _rows(qs, size + 1, offset)
     has_next = len(rows) > size
     rows = rows[:size]
     if not rows and page > 1:  # past the end (e.g. after filtering): back to the first page
@@ -384,7 +393,6 @@ class CustomerDetailView(ScopedMixin, TemplateView):
             static_fields=DETAIL_FIELDS,
             key_warning=key_customer_warning(customer),
             panels=panels_for(customer, user),
-            is_blacklisted=customer.status == Status.BLACKLISTED,
             departments=contacts_by_department(customer),
             members=list(CustomerMember.objects.current().filter(customer=customer).select_related("user")),
             custom=custom,

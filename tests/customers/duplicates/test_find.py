@@ -113,8 +113,9 @@ def test_blacklisted_flag_and_owner_name(make_customer, org_env):
 def test_hit_carries_nothing_else(make_customer):
     make_customer("秘密公司", phone="021-87654321", address="上海市秘密路1号", credit_code=credit_code())
     (hit,) = find_duplicates({"name": "秘密公司"})
-    assert {f.name for f in dataclasses.fields(hit)} == {"id", "name", "owner", "reasons", "blacklisted"}
-    assert set(hit.as_dict()) == {"id", "name", "owner", "reasons", "blacklisted"}
+    # flags: labels other apps register (e.g. "Company blacklist"), never the record's data.
+    assert {f.name for f in dataclasses.fields(hit)} == {"id", "name", "owner", "reasons", "blacklisted", "flags"}
+    assert set(hit.as_dict()) == {"id", "name", "owner", "reasons", "blacklisted", "flags"}
     assert "秘密路" not in repr(hit)
 
 

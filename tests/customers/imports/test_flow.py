@@ -170,7 +170,7 @@ def test_update_refused_outside_the_change_scope(env, login, make_customer):
     job, _ = check(client, job)
     dup = job.preview["duplicates"][0]
     assert dup["can_update"] is False
-    assert set(dup["hits"][0]) == {"id", "name", "owner", "blacklisted", "reasons"}  # nothing else of an out-of-scope record
+    assert set(dup["hits"][0]) == {"id", "name", "owner", "blacklisted", "reasons", "flags"}  # nothing else of an out-of-scope record
     job = commit(client, job, **{"2": "update"})
     assert job.status == ImportStatus.DONE
     assert job.counts["updated"] == 0 and job.counts["skipped"] == 1 and job.counts["created"] == 1

@@ -85,7 +85,7 @@ def test_duplicate_gives_409_with_hits_unless_confirmed(env, api, new_customer):
     assert body["code"] == "duplicate"
     hit = next(h for h in body["hits"] if h["id"] == existing.pk)
     # Only name and owner of an out-of-scope record.
-    assert set(hit) <= {"id", "name", "owner", "reasons", "blacklisted"}
+    assert set(hit) <= {"id", "name", "owner", "reasons", "blacklisted", "flags"}
     assert hit["owner"] == "李四"
     assert Customer.objects.count() == 1
     assert client.post(f"{CUSTOMERS}?confirm_duplicates=true", {"name": "华新钢铁股份有限公司"}, format="json").status_code == 201

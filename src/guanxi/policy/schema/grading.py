@@ -10,10 +10,11 @@ is not the fallback is only ever set by hand).
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Literal
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from pydantic import Field, field_validator, model_validator
 
 from .base import Code, Count, Days, Item, Months, Percent, Section, clause
@@ -46,7 +47,56 @@ class Criterion(Item):
                 raise ValueError(f"The operator {op} needs a non-empty list.")
         elif value is None or isinstance(value, list):
             raise ValueError(f"The operator {op} needs a single value.")
+        _check_field(self)
         return self
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_field(criterion: Criterion) -> None:
+    """The criterion's field must be a gradable field (guanxi.grading.fields) and its threshold
+    of the field's type; the operator must suit the type."""
+    from guanxi.grading import fields  # lazy: the registry imports no models
+
+    key, op, value = criterion.field, criterion.operator, criterion.value
+    spec = fields.resolve(key, op, value)
+    if spec is None:
+        raise ValueError(
+            gettext("Unknown field %(field)s: use one of %(known)s, or custom.<key> for a custom field.")
+            % {"field": key, "known": ", ".join(fields.known_keys())}
+        )
+    if fields.is_generic_custom(key):
+        return  # typed by use; a custom field's own type is only known to the archive
+    allowed = fields.OPERATORS_BY_TYPE[spec.type]
+    if op not in allowed:
+        raise ValueError(
+            gettext("The operator %(op)s does not apply to %(field)s (%(type)s); use one of %(allowed)s.")
+            % {"op": op, "field": key, "type": fields.type_label(spec.type), "allowed": ", ".join(allowed)}
+        )
+    values = value if isinstance(value, list) else ([] if value is None else [value])
+    for v in values:
+        if spec.type in fields.NUMERIC:
+            ok = _is_number(v) and (spec.type != fields.INT or float(v).is_integer() or op in ("gt", "gte", "lt", "lte", "between"))
+        elif spec.type == fields.BOOL:
+            ok = isinstance(v, bool)
+        elif spec.type == fields.CHOICE:
+            ok = isinstance(v, str) and v in spec.choice_values
+        else:
+            ok = isinstance(v, str)
+        if not ok:
+            if spec.type == fields.CHOICE and isinstance(v, str):
+                raise ValueError(
+                    gettext("%(value)s is not a value of %(field)s; use one of %(choices)s.")
+                    % {"value": v, "field": key, "choices": ", ".join(spec.choice_values)}
+                )
+            raise ValueError(
+                gettext("The value %(value)s does not fit %(field)s: it needs %(type)s.")
+                % {"value": repr(v), "field": key, "type": fields.type_label(spec.type)}
+            )
+    if op == "between" and values[0] > values[1]:
+        raise ValueError(gettext("between needs the lower bound first: %(low)s is above %(high)s.") % {"low": values[0], "high": values[1]})
 
 
 class GradeLevel(Item):
@@ -58,6 +108,89 @@ class GradeLevel(Item):
     criteria: list[Criterion] = Field(default_factory=list)
     fallback: bool = Field(False, description="Applies when no other level matches.")
     quota_percent: Percent | None = Field(None, description="At most this share (0–100) of the unit's customers may hold the level.")
+
+
+BAND_OPERATORS = ("lt", "lte", "gt", "gte", "between")
+
+
+def _band(field_type: str, op: str, value):
+    """(low, low_closed, high, high_closed) of a band criterion; None = unbounded. Whole-number
+    fields get closed integer bounds, so `gt 10` and `between [3, 10]` meet without a gap."""
+    import math
+
+    if field_type == "int":
+        if op == "between":
+            return (math.ceil(value[0]), True, math.floor(value[1]), True)
+        if op == "gt":
+            return (math.floor(value) + 1, True, None, False)
+        if op == "gte":
+            return (math.ceil(value), True, None, False)
+        if op == "lt":
+            return (None, False, math.ceil(value) - 1, True)
+        return (None, False, math.floor(value), True)
+    if op == "between":
+        return (value[0], True, value[1], True)
+    if op in ("gt", "gte"):
+        return (value, op == "gte", None, False)
+    return (None, False, value, op == "lte")
+
+
+def _check_bands(levels) -> None:
+    """Levels that split one numeric field into bands (a `between`, or both a lower and an upper
+    open band, e.g. outlet classes: chain < 3, 3–10, > 10) must neither overlap nor leave a gap
+    between the field's lowest possible value and infinity. Levels whose criteria nest (A: sales
+    ≥ 3M, B: sales ≥ 500k, tried in order) are not bands and are left alone."""
+    from guanxi.grading import fields
+
+    by_field: dict[str, list[tuple[str, Criterion]]] = {}
+    for level in levels:
+        seen: dict[str, int] = {}
+        for c in level.criteria:
+            seen[c.field] = seen.get(c.field, 0) + 1
+        for c in level.criteria:
+            if seen[c.field] == 1:
+                by_field.setdefault(c.field, []).append((level.code, c))
+    for key, items in by_field.items():
+        spec = fields.get(key)
+        if spec is None or spec.type not in fields.NUMERIC or len(items) < 2:
+            continue
+        ops = {c.operator for _code, c in items}
+        if not ops <= set(BAND_OPERATORS):
+            continue
+        if "between" not in ops and not (ops & {"lt", "lte"} and ops & {"gt", "gte"}):
+            continue
+        bands = sorted(
+            ((code, *_band(spec.type, c.operator, c.value)) for code, c in items),
+            key=lambda b: (float("-inf") if b[1] is None else b[1], not b[2]),
+        )
+        step = 1 if spec.type == "int" else 0
+        minimum = spec.minimum
+        first = bands[0]
+        if minimum is not None and first[1] is not None:
+            low = first[1]
+            gap = low > minimum + step if step else (low > minimum or (low == minimum and not first[2]))
+            if gap:
+                raise ValueError(
+                    gettext("No level covers %(field)s from %(low)s up to %(high)s.") % {"field": key, "low": minimum, "high": low}
+                )
+        for prev, nxt in itertools.pairwise(bands):
+            p_code, _pl, _plc, p_high, p_high_closed = prev
+            n_code, n_low, n_low_closed, _nh, _nhc = nxt
+            if p_high is None or n_low is None:
+                raise ValueError(gettext("Levels %(a)s and %(b)s overlap on %(field)s.") % {"a": p_code, "b": n_code, "field": key})
+            if n_low < p_high or (n_low == p_high and (n_low_closed and p_high_closed)):
+                raise ValueError(
+                    gettext("Levels %(a)s and %(b)s overlap on %(field)s: both cover %(value)s.")
+                    % {"a": p_code, "b": n_code, "field": key, "value": n_low}
+                )
+            gap = n_low > p_high + step if step else (n_low > p_high or (n_low == p_high and not (n_low_closed or p_high_closed)))
+            if gap:
+                raise ValueError(
+                    gettext("No level covers %(field)s between %(low)s and %(high)s (levels %(a)s and %(b)s).")
+                    % {"field": key, "low": p_high, "high": n_low, "a": p_code, "b": n_code}
+                )
+        if bands[-1][3] is not None:
+            raise ValueError(gettext("No level covers %(field)s above %(value)s.") % {"field": key, "value": bands[-1][3]})
 
 
 class GradingScheme(Item):
@@ -78,6 +211,7 @@ class GradingScheme(Item):
         total = sum((lv.quota_percent or Decimal(0)) for lv in value)
         if total > 100:
             raise ValueError("The quotas of a scheme add up to more than 100%.")
+        _check_bands(value)
         return value
 
     def level(self, code: str) -> GradeLevel | None:
@@ -255,6 +389,15 @@ class GradingPolicy(Section):
         help=gettext_noop("The scheme used where a unit has not chosen another one."),
         seed="SPEC F-GRD-1",
     )
+    scheme_by_category: dict[str, Code] = clause(
+        zh="各客户类别适用的分级方案",
+        en="Grading scheme per customer category",
+        help=gettext_noop(
+            "Which scheme grades the customers of a category (category code → scheme code). Outlets use the outlet classes of seed 003, distributors and agreement customers the VIP / preferred / qualified scheme of seed 002; a category not listed here uses the default scheme."
+        ),
+        seed="SPEC F-GRD-1; seed 002 §五.2, seed 003 附表一",
+        default_factory=lambda: {"outlet": "outlet", "distributor": "vip", "agreement": "vip"},
+    )
     quota_per_product_line: bool = clause(
         True,
         zh="配额同时按单品种控制",
@@ -310,6 +453,25 @@ class GradingPolicy(Section):
         seed="seed 002 §五.1.1",
         default_factory=lambda: ["retail", "related_party"],
     )
+    # Admission per customer category (helper A): category code → checklist items; a category
+    # not listed uses `admission_checklist`.
+    admission_checklist_by_category: dict[Code, list[AdmissionItem]] = clause(
+        zh="各类客户的准入条件",
+        en="Admission checklist per customer category",
+        help=gettext_noop("Customer category code → the admission items it needs; a category not listed uses the general checklist."),
+        seed="seed 002 §五.1.2",
+        default_factory=lambda: {
+            category: ["business_licence", "tax_registration", "good_credit", "signed_contract", "no_illegal_record", "qualifications"]
+            for category in ("supplier", "distributor", "agreement", "direct", "special", "outlet")
+        },
+    )
+    admission_expiry_reminder_days: Days = clause(
+        30,
+        zh="准入资质到期提前提醒天数",
+        en="Remind this many days before an admission document expires",
+        unit="days",
+        seed="SPEC F-GRD-5",
+    )
     company_blacklist_requires_approval: bool = clause(
         True,
         zh="公司级黑名单须营销事业部批准",
@@ -340,6 +502,34 @@ class GradingPolicy(Section):
         if schemes is not None and value not in {s.code for s in schemes}:
             raise ValueError(f"There is no grading scheme with the code {value}.")
         return value
+
+    @field_validator("scheme_by_category")
+    @classmethod
+    def _categories_exist(cls, value, info):
+        from guanxi.grading.fields import CATEGORIES
+
+        schemes = info.data.get("schemes")
+        codes = {s.code for s in schemes} if schemes is not None else None
+        for category, code in value.items():
+            if category not in CATEGORIES:
+                raise ValueError(
+                    gettext("Unknown customer category %(category)s: use one of %(known)s.")
+                    % {"category": category, "known": ", ".join(CATEGORIES)}
+                )
+            if codes is not None and code not in codes:
+                raise ValueError(gettext("There is no grading scheme with the code %(code)s.") % {"code": code})
+        return value
+
+    def scheme_code_for(self, category: str) -> str:
+        """The scheme that grades customers of `category` (the default when not mapped)."""
+        return self.scheme_by_category.get(category) or self.default_scheme
+
+    def categories_of(self, code: str) -> list[str] | None:
+        """The categories graded by scheme `code`; None for the default scheme, which also
+        takes every category not mapped elsewhere (see scheme_code_for)."""
+        from guanxi.grading.fields import CATEGORIES
+
+        return [c for c in CATEGORIES if self.scheme_code_for(c) == code]
 
     def scheme(self, code: str | None = None) -> GradingScheme | None:
         code = code or self.default_scheme

@@ -38,6 +38,20 @@
       if (select.tomselect) return;
       var options = { allowEmptyOption: true, maxOptions: 500 };
       if (select.multiple) options.plugins = ["remove_button"];
+      var remote = select.getAttribute("data-remote");
+      if (remote) {
+        // Options come from a JSON lookup as the user types (core.widgets.RemoteSelect).
+        options.valueField = "value";
+        options.labelField = "text";
+        options.searchField = ["text"];
+        options.preload = "focus";
+        options.load = function (query, callback) {
+          fetch(remote + "?q=" + encodeURIComponent(query), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+            .then(function (data) { callback(data.results || []); })
+            .catch(function () { callback(); });
+        };
+      }
       new window.TomSelect(select, options);
     });
   }

@@ -1,0 +1,39 @@
+"""Form widgets shared by the apps."""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse
+
+
+class RemoteSelect(forms.Select):
+    """A searchable select whose options load from a JSON lookup as the user types.
+
+    Only the selected option is rendered, so a choice among a thousand users costs one
+    indexed lookup instead of a thousand <option>s on every page view. The lookup answers
+    `?q=` with `{"results": [{"value": …, "text": …}]}` (see accounts.org_views.user_lookup);
+    static/guanxi/app.js wires it to Tom Select.
+    """
+
+    def __init__(self, url_name: str, attrs=None):
+        super().__init__(attrs)
+        self.url_name = url_name
+
+    def get_context(self, name, value, attrs):
+        attrs = {**(attrs or {}), "data-tom-select": "", "data-remote": reverse(self.url_name)}
+        return super().get_context(name, value, attrs)
+
+    def optgroups(self, name, value, attrs=None):
+        selected = [v for v in value if v not in (None, "")]
+        field = getattr(self.choices, "field", None)
+        options = []
+        if field is not None and field.empty_label is not None:
+            options.append(self.create_option(name, "", field.empty_label, not selected, 0))
+        if selected and field is not None:
+            try:
+                objs = list(field.queryset.filter(pk__in=selected))
+            except (ValueError, TypeError):  # a malformed id in the query string selects nothing
+                objs = []
+            for obj in objs:
+                options.append(self.create_option(name, obj.pk, field.label_from_instance(obj), True, len(options)))
+        return [(None, options, 0)]
