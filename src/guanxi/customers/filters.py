@@ -63,7 +63,7 @@ class CustomerFilter(django_filters.FilterSet):
     scale = django_filters.ChoiceFilter(choices=Scale.choices, label=_("Scale"), empty_label=_("All"))
     nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Enterprise nature"), empty_label=_("All"))
     region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.filter(is_active=True).exclude(kind="district"),
+        queryset=Region.objects.filter(is_active=True).exclude(kind="district").only("id", "name", "path"),
         method="in_region",
         label=_("Region (and below)"),
         empty_label=_("All"),
@@ -83,7 +83,7 @@ class CustomerFilter(django_filters.FilterSet):
         widget=RemoteSelect("org:user_lookup"),
     )
     unit = django_filters.ModelChoiceFilter(
-        queryset=OrgUnit.objects.all(),
+        queryset=OrgUnit.objects.only("id", "name", "path"),
         method="in_unit",
         label=_("Owning unit (and below)"),
         empty_label=_("All"),

@@ -761,12 +761,17 @@ LOOKUP_CHUNK = 10_000
 
 
 def _lookup_customers(column: str, keys: set[str]):
-    """(id, value) of live customers whose `column` is one of `keys`. On PostgreSQL one
-    `= ANY(array)` parameter per 10,000 keys (a long IN list is slow to build and send)."""
+    """(id, value) of live customers whose `column` is one of `keys`. On PostgreSQL one array
+    parameter per 10,000 keys, joined through unnest(): with `= ANY(array)` the planner weighs
+    every element and at a million rows chose a bitmap scan of the trigram index (45 s for
+    10,000 names) over 10,000 B-tree lookups (14 ms)."""
     if not keys:
         return
     if connection.vendor == "postgresql":
-        sql = f"SELECT id, {column} FROM customers_customer WHERE merged_into_id IS NULL AND {column} = ANY(%s)"
+        sql = (
+            f"SELECT c.id, c.{column} FROM unnest(%s::varchar[]) AS k(v) JOIN customers_customer c ON c.{column} = k.v "
+            "WHERE c.merged_into_id IS NULL"
+        )
         with connection.cursor() as cursor:
             for chunk in _chunks(keys, LOOKUP_CHUNK):
                 cursor.execute(sql, [chunk])
@@ -783,8 +788,9 @@ def _lookup_mobiles(mobiles: list[str]):
         return
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT DISTINCT ct.customer_id, ct.mobile FROM customers_contact ct JOIN customers_customer c ON c.id = ct.customer_id "
-            "WHERE c.merged_into_id IS NULL AND ct.erased_at IS NULL AND ct.mobile = ANY(%s)"
+            "SELECT DISTINCT ct.customer_id, ct.mobile FROM unnest(%s::varchar[]) AS k(v) "
+            "JOIN customers_contact ct ON ct.mobile = k.v JOIN customers_customer c ON c.id = ct.customer_id "
+            "WHERE c.merged_into_id IS NULL AND ct.erased_at IS NULL"
         )
         with connection.cursor() as cursor:
             for chunk in _chunks(mobiles, LOOKUP_CHUNK):
