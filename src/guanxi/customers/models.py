@@ -194,8 +194,6 @@ class Customer(models.Model):
             models.Index(fields=["-status", "-id"], name="customer_status_desc_idx"),
             # Filtered by category and sorted by name, the commonest list view of a manager.
             models.Index(fields=["category", "name", "-id"], name="customer_category_name_idx"),
-            # Grade quotas count a department's customers per category (grading.quotas).
-            models.Index(fields=["unit", "category"], name="customer_unit_category_idx"),
         ]
 
     def __str__(self):

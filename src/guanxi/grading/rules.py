@@ -21,14 +21,6 @@ def scheme_for_category(category: str, pol=None) -> GradingScheme:
     return grading.scheme(grading.scheme_code_for(category)) or grading.scheme()
 
 
-def categories_for(scheme_code: str, pol=None) -> list[str]:
-    """The customer categories the scheme grades."""
-    from guanxi.customers.models import Category
-
-    grading = (pol or policy()).grading
-    return [c for c in Category.values if (grading.scheme(grading.scheme_code_for(c)) or grading.scheme()).code == scheme_code]
-
-
 def scheme_for(customer, pol=None) -> GradingScheme:
     """The scheme that grades `customer` (policy clause grading.scheme_by_category)."""
     return scheme_for_category(customer.category, pol)
