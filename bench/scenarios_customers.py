@@ -417,46 +417,43 @@ def _import_worker(rows: int) -> None:
 
 FINDINGS = """## Customer archive: causes of the misses and what was done
 
-Found with EXPLAIN (ANALYZE, BUFFERS) on the spec-scale database (1,000,000 customers,
-2.95 million contacts), while writing the scenarios above (issue 3). Times are single warm
-executions of the page's row query on this 2-core machine, which other jobs shared.
+Found with EXPLAIN (ANALYZE, BUFFERS) and cProfile on the spec-scale database (1.1 million
+customers, 3 million contacts) on this 2-core machine.
 
-- **Sorting the list** (`?sort=name`, `completeness`, `updated_at`, `-status`): the sortable
-  columns had no index matching the sort (the list breaks ties on `-id`), so PostgreSQL sorted
-  every matching row (completeness: 369 ms). Added in `customers/models.py` (migration
-  `0007_bench_indexes`): `customer_name_idx` (name), `customer_updated_idx` (updated_at),
-  `customer_complete_idx` (completeness, -id), `customer_complete_desc_idx` (-completeness, -id),
-  `customer_status_desc_idx` (-status, -id). Sorting by completeness: 369 ms → 3 ms.
-- **`SELECT DISTINCT` on the list** (not an index matter; `customers/filters.py`): django-filter's
-  MultipleChoiceFilter (category, status) adds `.distinct()` by default. DISTINCT over every
-  selected column forces a sort of all matching rows before the LIMIT, so the name index cannot
-  be used: general manager, distributors in 华东, sorted by name: 770 ms with DISTINCT, 6 ms
-  without (same rows). The filters need `distinct=False` (the tag filter is the only one that
-  joins a to-many table, and it can use an `id IN (subquery)` instead).
-- **Rendering the list page** (not SQL; `customers/list.html`, `filters.py`): at 1,000 users the
-  server time is several times the SQL time. A profile shows most of it in rendering the filter
-  form: the owner select renders every active user (1,000 `<option>`s), the unit and region
-  selects every unit and region, through the generic `bs_field` tag, plus per-row template tags.
-  The owner and unit choices should load on demand (tom-select with a remote endpoint) or be
-  limited to the viewer's scope; then the page is within reach of the 50 ms / 3× targets.
-- **A sales rep's list** (`Customer.scope_q`, `models.py`): the scope is `owner_id = me OR id IN
-  (my team memberships)`; the OR with a subquery keeps PostgreSQL from using the (owner, -id)
-  index, so it walks the primary key backwards through ~35,000 rows of other reps (48 ms under
-  load, 25 ms idle). With the owner condition alone the same page's query takes 3 ms; taking the
-  rep's newest 51 own ids and OR-ing them with the (few) membership ids as literal lists, 4 ms.
-- **Live duplicate check** (`customers/duplicates.py`, `_similar_name_ids`): the similar-name
-  query `id IN (SELECT id … WHERE name_key LIKE '%…%' OR name_key % …)` keeps the model's
-  default ordering (`-id`) with a LIMIT, so the planner walks the primary key backwards over all
-  1.1 million rows hoping for an early match instead of using the trigram GIN index: 3.1 s for a
-  name that is not in the archive. Dropping the ordering (`.order_by()`) on these id lookups
-  should let the GIN index answer (not yet measured: the module is helper B's).
-- **Import throughput** (`customers/imports.py`): measured by its own `bench_import()` in a
-  separate process; below 2,000 rows/s here (see the table); peak memory well under 1 GiB.
-- **The 3× ratio for the fast searches**: the phone, mobile, credit-code and initials queries
-  take 1–4 ms bare, while the page around them costs a fixed 12–15 ms (session and user,
-  the principal's roles and scope, the middleware, the template with header and navigation —
-  the dashboards cost the same). They stay well inside the 50 ms budget but cannot be within
-  3× of a 1 ms query: the ratio target only says something where the SQL dominates.
+Fixed (issues 3 and 4):
+- **Sorting the list**: an index per sortable column with the `-id` tie-break (migration
+  `0007_bench_indexes`; completeness sort 369 ms → 3 ms) and (category, name, -id) for the
+  manager's "category, by name" view (`0009_category_name_index`).
+- **`SELECT DISTINCT`** of django-filter's multiple-choice filters (770 ms → 6 ms): `distinct=False`.
+- **A sales rep's scope** (`Customer.scope_q`): `owner OR id IN (subquery of memberships)` kept the
+  planner off the (owner, -id) index; the few membership ids are now read first and OR-ed as a
+  literal list.
+- **Joins before the LIMIT** (`customers/views.py` `_rows`): the page's ids are read first on the
+  customer table alone, then the 50 rows with owner, unit, region and tags; `only()` loads just
+  the shown columns.
+- **Rendering** (the biggest share of the list's server time, not SQL): each `<option>` cost two
+  template includes — selects are now built in Python (`core/form_renderer.py`, identical markup);
+  the owner choice loads on demand (`core/widgets.RemoteSelect`, 1,000 options → 1); the row
+  badges are simple tags instead of included templates; per-row translations are hoisted and the
+  rows render under `{% localize off %}` (500 language lookups per page).
+- **Similar-name lookup of the duplicate check**: `.order_by()` before the LIMIT lets the trigram
+  GIN index answer instead of a backward walk of the primary key (3.1 s → under 1 ms).
+- **Import duplicate lookups**: `name_key = ANY(array of 10,000 keys)` made the planner choose a
+  bitmap scan of the trigram index (45 s per chunk); joining `unnest(array)` gives 10,000 B-tree
+  lookups (14 ms).
+
+Still missing the targets, and why:
+- **The page shell**: the dashboard, which reads almost nothing, costs 29–35 ms p50 (session,
+  user, principal, the menu with its permission checks, the notification count, the header). Every
+  page pays it, so pages whose SQL takes 1–10 ms cannot be within 3× of it, and the list pages
+  (70–80 ms p50) are about twice the 50 ms budget. Next: cache the menu per role set, render
+  the header's counts in one query, and profile the list template's remaining per-row work.
+- **Contact-name search and the duplicate check's p95**: a few sampled values (common names,
+  short name keys) match thousands of rows; their bare SQL alone is 120–210 ms p95.
+- **Import throughput** (670 rows/s against 2,000): after the lookup fix the time is in the
+  commit (87 s for 100,000 rows: pinyin keys, COPY into a table with 40+ indexes including three
+  trigram GIN indexes, field-history rows) and the preview (62 s: xlsx parsing, validation,
+  phone parsing). Not profiled further in this session.
 """
 
 

@@ -210,13 +210,13 @@ def _similar_name_ids(qs, key: str, limit: int) -> list[int]:
     # The new name contained in an existing one, or trigram-similar: needs a trigram index on
     # PostgreSQL (a LIKE '%…%' scan is fine on the small embedded SQLite database).
     if trigram_available():
-        from django.db.models.expressions import RawSQL
-
-        similar = qs.filter(
-            pk__in=RawSQL(
-                "SELECT id FROM customers_customer WHERE name_key LIKE %s OR (name_key %% %s AND similarity(name_key, %s) >= %s)",
-                (f"%{_like_escape(key)}%", key, key, SIMILARITY),
-            )
+        # One condition on the table itself (not `id IN (subquery)`): the planner answers it with
+        # the trigram index at a million rows and cannot pick a per-row subplan on a fresh table.
+        similar = qs.extra(
+            where=[
+                "(customers_customer.name_key LIKE %s OR (customers_customer.name_key %% %s AND similarity(customers_customer.name_key, %s) >= %s))"
+            ],
+            params=[f"%{_like_escape(key)}%", key, key, SIMILARITY],
         ).exclude(name_key=key)
         ids += list(similar.order_by().values_list("pk", flat=True)[:limit])
     elif connection.vendor != "postgresql":
