@@ -158,3 +158,17 @@ def test_profile_feeds_the_proposal(env, customer, Y):
     assert engine.explain(c, year=Y)["level"] == "A"
     with pytest.raises(DomainError):
         services.save_profile(c, actor=env.manager, data={"credit_rating": "Z"})
+
+
+def test_quota_groups_a_department_tree_and_a_unit_outside_departments_alone(db):
+    """seed 002 §五.2.2 d: the quota is per department; a team counts with its department, a
+    unit outside any department (here the company itself) only for its own customers — not
+    every customer below it."""
+    from guanxi.grading import quotas
+    from tests.support import org as orgf
+
+    units = orgf.make_units()  # sales is a department, east its team, company the root
+    assert quotas.department_of(units.east) == units.sales
+    assert set(quotas.group_ids(units.sales)) == {units.sales.pk, units.east.pk}
+    assert quotas.department_of(units.company) == units.company
+    assert quotas.group_ids(units.company) == [units.company.pk]

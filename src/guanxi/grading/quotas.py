@@ -117,6 +117,15 @@ def tree_ids(unit) -> list[int]:
     return list(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
 
 
+def group_ids(unit) -> list[int]:
+    """The units whose customers share a quota with `unit`'s: a department's whole tree; a unit
+    outside any department alone (not the tree below it: for the company itself that would be
+    every customer of the company)."""
+    from guanxi.accounts.models import UnitKind
+
+    return tree_ids(unit) if unit.kind == UnitKind.DEPARTMENT else [unit.pk]
+
+
 # ------------------------------------------------------------------------------ dimensions
 
 
@@ -178,7 +187,7 @@ def status(unit, scheme, *, pol=None) -> list[QuotaCount]:
 
     from .models import CustomerGrade
 
-    ids = tree_ids(unit)
+    ids = group_ids(unit)
     quota_levels = [lv for lv in scheme.levels if lv.quota_percent is not None]
     if not quota_levels:
         return []
@@ -209,7 +218,7 @@ def check(customer, scheme, level_code: str, *, pol=None, lock: bool = True) -> 
     dept = department_of(customer.unit)
     if lock:
         _lock(f"{dept.pk}:{scheme.code}")
-    holders, total = count_level(tree_ids(dept), scheme.code, level_code, exclude_customer_id=customer.pk)
+    holders, total = count_level(group_ids(dept), scheme.code, level_code, exclude_customer_id=customer.pk)
     after = QuotaCount(level.code, rules.label(level, level.code), level.quota_percent, holders + 1, max(total, 1))
     if after.exceeded:
         raise QuotaExceeded(after, str(dept))
