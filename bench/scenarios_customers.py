@@ -450,10 +450,10 @@ Still missing the targets, and why:
   the header's counts in one query, and profile the list template's remaining per-row work.
 - **Contact-name search and the duplicate check's p95**: a few sampled values (common names,
   short name keys) match thousands of rows; their bare SQL alone is 120–210 ms p95.
-- **Import throughput** (670 rows/s against 2,000): after the lookup fix the time is in the
-  commit (87 s for 100,000 rows: pinyin keys, COPY into a table with 40+ indexes including three
-  trigram GIN indexes, field-history rows) and the preview (62 s: xlsx parsing, validation,
-  phone parsing). Not profiled further in this session.
+- **Import throughput** (1,191 rows/s against 2,000, fresh database): after the lookup fix the
+  time is in the commit (61 s for 100,000 rows: pinyin keys, COPY into a table with 40+ indexes
+  including three trigram GIN indexes, field-history rows) and the preview (23 s: xlsx parsing,
+  validation, phone parsing). Not profiled further in this session.
 """
 
 
