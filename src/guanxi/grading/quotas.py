@@ -156,29 +156,25 @@ def _active_dimensions(pol) -> list[Dimension]:
 # ------------------------------------------------------------------------------ counting
 
 
-def customer_total(unit_ids: list[int], scheme_code: str) -> int:
-    """The units' customers graded by `scheme_code`: their grade rows (the nightly run writes one
-    for every customer), an index-only count on (unit, scheme, level)."""
-    from .models import CustomerGrade
-
-    return CustomerGrade.objects.filter(unit_id__in=unit_ids, scheme=scheme_code).count()
-
-
 def count_level(unit_ids: list[int], scheme_code: str, level_code: str, *, exclude_customer_id=None, current_level=None) -> tuple[int, int]:
-    """(holders of the level among the units' grade rows — an index-only count on (unit,
-    scheme, level) — and the units' customers of the scheme). The customer
-    `exclude_customer_id` is left out of the holders (its current level is read by primary key
-    unless given)."""
+    """(holders of the level, customers of the scheme) among the units' grade rows: one
+    index-only scan of (unit, scheme, level). The customer `exclude_customer_id` is left out of
+    the holders (its current level is read by primary key unless given)."""
+    from django.db.models import Count, Q
+
     from .models import CustomerGrade
 
-    holders = CustomerGrade.objects.filter(unit_id__in=unit_ids, scheme=scheme_code, level=level_code).count()
+    row = CustomerGrade.objects.filter(unit_id__in=unit_ids, scheme=scheme_code).aggregate(
+        total=Count("level"), holders=Count("level", filter=Q(level=level_code))
+    )
+    holders = row["holders"]
     if exclude_customer_id is not None:
         if current_level is None:
             current = CustomerGrade.objects.filter(customer_id=exclude_customer_id).values_list("scheme", "level").first()
             current_level = current[1] if current and current[0] == scheme_code else ""
         if current_level == level_code:
             holders -= 1
-    return holders, customer_total(unit_ids, scheme_code)
+    return holders, row["total"]
 
 
 def status(unit, scheme, *, pol=None) -> list[QuotaCount]:
@@ -191,13 +187,12 @@ def status(unit, scheme, *, pol=None) -> list[QuotaCount]:
     quota_levels = [lv for lv in scheme.levels if lv.quota_percent is not None]
     if not quota_levels:
         return []
-    aggregates = {}
+    aggregates = {"total": Count("level")}
     for i, level in enumerate(quota_levels):
         aggregates[f"l{i}"] = Count("level", filter=Q(level=level.code))
     row = CustomerGrade.objects.filter(unit_id__in=ids, scheme=scheme.code).aggregate(**aggregates)
-    total = customer_total(ids, scheme.code)
     return [
-        QuotaCount(level.code, rules.label(level, level.code), level.quota_percent, row[f"l{i}"], total)
+        QuotaCount(level.code, rules.label(level, level.code), level.quota_percent, row[f"l{i}"], row["total"])
         for i, level in enumerate(quota_levels)
     ]
 
