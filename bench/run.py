@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -24,6 +25,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenario", nargs="*", help="only these scenarios")
     parser.add_argument("--database-url", help="use this PostgreSQL database instead of starting one")
+    parser.add_argument("--redis-url", help="use this Redis (cache and sessions) instead of starting one")
     parser.add_argument(
         "--output", default=str(ROOT / "docs" / "PERFORMANCE.md"), help="report file (default docs/PERFORMANCE.md); '-' prints it"
     )
@@ -32,15 +34,22 @@ def main(argv=None) -> int:
         parser.error("--runs must be at least 1 and --warmup not negative")
 
     started = time.perf_counter()
-    server = None
+    server = redis = None
     url = args.database_url
-    if not url:
-        sys.path.insert(0, str(ROOT))
-        from tests.support.services import PostgresServer
+    sys.path.insert(0, str(ROOT))
+    from tests.support.services import PostgresServer, RedisServer
 
+    if not url:
         print("Starting PostgreSQL …", flush=True)
         server = PostgresServer().start()
         url = server.url
+    # As deployed (docs/DEPLOY.md): sessions, cached principals and counts live in Redis.
+    redis_url = args.redis_url
+    if not redis_url:
+        print("Starting Redis …", flush=True)
+        redis = RedisServer().start()
+        redis_url = redis.url
+    os.environ["REDIS_URL"] = redis_url
     try:
         django_env.setup(url)
         django_env.prepare(seed=args.seed)
@@ -93,6 +102,8 @@ def main(argv=None) -> int:
         connections.close_all()
         if server is not None:
             server.stop()
+        if redis is not None:
+            redis.stop()
     return 0
 
 

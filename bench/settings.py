@@ -8,3 +8,9 @@ MIDDLEWARE = ["guanxi.core.middleware.ServerTimingMiddleware", *MIDDLEWARE]
 # Django's test Client sends Host: testserver.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 DEBUG = False
+
+# Redis serves the cache and the sessions as in production, but background jobs (the import)
+# run in this process so the benchmark times and measures them directly.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None

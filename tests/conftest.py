@@ -88,11 +88,14 @@ def login(db):
 def _english_outside_requests_and_fresh_policy_cache():
     """Service-level messages are asserted in English (the msgids); pages still get zh-Hans by
     default because the locale middleware activates the language per request. The policy cache
-    is per process, so it is cleared around each test (the database is rolled back)."""
+    is per process, so it is cleared around each test (the database is rolled back), and so is
+    the shared cache (cached principals and counts are keyed by ids a later test may reuse)."""
+    from django.core.cache import cache
     from django.utils import translation
 
     from guanxi.policy.services import reset_cache
 
+    cache.clear()
     reset_cache()
     translation.activate("en")
     yield

@@ -159,3 +159,24 @@ def test_password_change_by_admin_ends_sessions(company, client_for):
     c = client_for(company.rep)
     services.set_password(company.rep, "Another-strong-pass-42")
     assert_to_login(c.get(reverse("accounts:profile")))
+
+
+def test_principal_is_cached_between_requests_until_access_changes(company, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(company.manager)
+    url = reverse("org:user_list")
+    assert c.get(url).status_code == 200
+
+    def position_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(reverse("notifications:list")).status_code == 200
+        return sum(1 for q in ctx.captured_queries if 'FROM "accounts_position"' in q["sql"])
+
+    assert position_queries() == 0  # read from the cache
+    role = role_of(company.manager)
+    services.update_role(role, permissions=[p for p in role.permissions if p != "accounts.view_user"])
+    assert position_queries() >= 1  # rebuilt after the change …
+    assert c.get(url).status_code == 403  # … with the new permissions
+    assert position_queries() == 0

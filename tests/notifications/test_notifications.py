@@ -83,17 +83,20 @@ def test_open_marks_read_and_follows_only_local_links(people, login):
     assert client.get(reverse("notifications:open", args=[Notification.objects.get(recipient=bob).pk])).status_code == 404
 
 
-def test_bell_shows_the_unread_count_with_one_query(people, login):
-    alice, _ = people
+def test_bell_count_is_cached_and_follows_new_and_read_notifications(people, login):
+    alice, bob = people
     client = login(alice)
     body = client.get(reverse("dashboard")).content.decode()
     assert 'id="notification-bell"' in body and 'data-unread="2"' in body
+    # The next page reads the count from the cache: no notification query at all.
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("dashboard"))
+    assert not any("notifications_notification" in q["sql"] for q in ctx.captured_queries)
     services.mark_read(alice)
     body = client.get(reverse("dashboard")).content.decode()
     assert 'id="notification-bell"' in body and "data-unread" not in body
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(reverse("dashboard"))
-    assert sum(1 for q in ctx.captured_queries if "notifications_notification" in q["sql"]) == 1
+    services.notify([alice, bob], kind="test", title="Third")
+    assert 'data-unread="1"' in client.get(reverse("dashboard")).content.decode()
 
 
 def test_anonymous_gets_login(client):

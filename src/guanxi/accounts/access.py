@@ -1,15 +1,22 @@
 """What a user may do and see: permissions and data-scope levels from their current positions.
 
-Computed once per request object and never cached across requests, so deactivating a user or
-changing a role takes effect on the very next request (F-ORG-3).
+Built from the positions, roles and units, then kept in the shared cache under an "access
+version" that every change to those tables (and to users) replaces. So a changed role or a
+deactivated user still takes effect on the very next request (F-ORG-3), while an ordinary page
+view reads one cache key instead of walking positions and reporting lines. The day is part of
+the key because positions start and end on dates.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from .models import SCOPE_ORDER, DataScope, Position
 
@@ -22,12 +29,18 @@ class Principal:
     role_ids: set[int] = field(default_factory=set)
     subordinate_ids: set[int] = field(default_factory=set)
     require_2fa: bool = False
+    # (code, name, English name) of the current roles, for the page header
+    roles: list[tuple[str, str, str]] = field(default_factory=list)
     # permission code -> list of (default scope, overrides) of the roles granting it
     _grants: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
 
     @property
     def permissions(self) -> set[str]:
         return set(self._grants)
+
+    def role_names(self) -> list[str]:
+        english = (get_language() or "").startswith("en")
+        return [(name_en if english and name_en else name) for _code, name, name_en in sorted(self.roles)]
 
     def has_perm(self, code: str) -> bool:
         return code in self._grants
@@ -77,6 +90,9 @@ def build_principal(user) -> Principal:
         p.unit_paths.append(pos.unit.path)
         p.role_ids.add(pos.role_id)
         p.require_2fa |= pos.role.require_2fa
+        role = (pos.role.code, pos.role.name, pos.role.name_en)
+        if role not in p.roles:
+            p.roles.append(role)
         for code in pos.role.permissions:
             p._grants.setdefault(code, []).append((pos.role.data_scope, pos.role.scope_overrides or {}))
     needs_subs = any(
@@ -87,13 +103,45 @@ def build_principal(user) -> Principal:
     return p
 
 
+ACCESS_VERSION_KEY = "guanxi:access-version"
+PRINCIPAL_TTL = 3600
+
+
+def access_version() -> str:
+    version = cache.get(ACCESS_VERSION_KEY)
+    if version is None:
+        cache.add(ACCESS_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(ACCESS_VERSION_KEY)
+    return version
+
+
+def bump_access_version() -> None:
+    """Forget every cached principal: now (this transaction's own later requests) and again at
+    commit, so a request that read the old rows in between cannot keep its stale copy."""
+
+    def bump():
+        cache.set(ACCESS_VERSION_KEY, uuid.uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _cache_key(user_id: int) -> str:
+    return f"guanxi:principal:{user_id}:{access_version()}:{timezone.localdate().isoformat()}"
+
+
 def principal_for(user) -> Principal | None:
-    """The user's principal for this request (memoised on the user object)."""
+    """The user's principal (memoised on the user object for the request, and in the shared
+    cache across requests until the access version changes)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     cached = getattr(user, "_guanxi_principal", None)
     if cached is None:
-        cached = build_principal(user)
+        key = _cache_key(user.pk)
+        cached = cache.get(key)
+        if cached is None:
+            cached = build_principal(user)
+            cache.set(key, cached, PRINCIPAL_TTL)
         user._guanxi_principal = cached
     return cached
 

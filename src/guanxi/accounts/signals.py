@@ -1,9 +1,11 @@
 """Every login, logout and failed login is audited (F-ORG-4); sessions are tracked so a
-deactivated user's sessions can all be ended at once."""
+deactivated user's sessions can all be ended at once; changes to users, positions, roles and
+units replace the access version so no cached principal outlives them."""
 
 import time
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -11,8 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guanxi.core import audit, context
 from guanxi.core.middleware import client_ip
 
+from .access import bump_access_version
 from .middleware import LANGUAGE_SESSION_KEY, LAST_SEEN_SESSION_KEY, LOGIN_AT_SESSION_KEY, OTP_REQUIRED_SESSION_KEY
-from .models import User, UserSession
+from .models import OrgUnit, Position, Role, User, UserSession
 
 
 def stamp_last_login(sender, user, **kwargs):
@@ -59,3 +62,16 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     user = User.objects.filter(username=username).first()
     # Record the attempted name, never the password.
     audit.record("auth.login_failed", subject=user, actor_id=None, data={"username": username[:150]})
+
+
+def _access_changed(sender, instance, created=False, update_fields=None, **kwargs):
+    # A user only matters when new, removed or (de)activated; positions, roles and units always.
+    user_detail = sender is User and not created and kwargs.get("signal") is not post_delete
+    if user_detail and update_fields is not None and "is_active" not in update_fields:
+        return
+    bump_access_version()
+
+
+for _model in (Position, Role, OrgUnit, User):
+    post_save.connect(_access_changed, sender=_model, dispatch_uid=f"guanxi_access_{_model.__name__}_save")
+    post_delete.connect(_access_changed, sender=_model, dispatch_uid=f"guanxi_access_{_model.__name__}_delete")

@@ -5,16 +5,13 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _roles(user):
-    """The names of the user's current roles (one query, only when the template asks)."""
+    """The names of the user's current roles (kept with the principal: no query)."""
 
     def load():
         from guanxi.accounts.access import principal_for
-        from guanxi.accounts.models import Role
 
         principal = principal_for(user)
-        if principal is None or not principal.role_ids:
-            return []
-        return [str(role) for role in Role.objects.filter(pk__in=principal.role_ids).order_by("code")]
+        return principal.role_names() if principal is not None else []
 
     return SimpleLazyObject(load)
 

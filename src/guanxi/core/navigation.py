@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -98,8 +98,37 @@ def entries_for(user) -> list[dict]:
     return out
 
 
+# The menu depends only on which permissions a user has (and the URL prefix): built once per
+# distinct permission set in this process, then copied per page to mark the active entry.
+_built: dict[tuple, list[dict]] = {}
+_BUILT_MAX = 256
+
+
 def menu_for_user(user, path: str | None = None) -> list[dict]:
     modules = getattr(settings, "GUANXI_NAV_MODULES", None)
+    from guanxi.accounts.access import principal_for
+
+    principal = principal_for(user)
+    key = (
+        bool(user.is_active and user.is_superuser),
+        frozenset(principal.permissions) if principal else frozenset(),
+        tuple(modules) if modules is not None else None,
+        get_script_prefix(),
+        settings.ROOT_URLCONF,
+    )
+    items = _built.get(key)
+    if items is None:
+        items = _build(user, modules)
+        if len(_built) >= _BUILT_MAX:
+            _built.clear()
+        _built[key] = items
+    items = [{**item, "children": [dict(child) for child in item["children"]]} for item in items]
+    if path is not None:
+        _mark_active(items, path)
+    return items
+
+
+def _build(user, modules) -> list[dict]:
     items: list[dict] = []
     for node in MENU:
         if isinstance(node, Group):
@@ -118,8 +147,6 @@ def menu_for_user(user, path: str | None = None) -> list[dict]:
                 items.append(
                     {"label": node.label, "url": url, "icon": node.icon, "url_name": node.url_name, "active": False, "children": []}
                 )
-    if path is not None:
-        _mark_active(items, path)
     return items
 
 

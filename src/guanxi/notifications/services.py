@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ def notify(recipients: Iterable, *, kind: str, title: str, body: str = "", url: 
         )
         for pk in users
     )
+    _forget_counts(users)
     return len(users)
 
 
@@ -43,8 +45,30 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.for_user(user).unread()
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    _forget_counts([user.pk])
+    return marked
+
+
+# The bell shows the unread count on every page: kept in the cache and forgotten whenever a
+# notification is written or read (now, and again at commit for requests that read in between).
+COUNT_TTL = 300
+
+
+def _count_key(user_id: int) -> str:
+    return f"guanxi:unread:{user_id}"
+
+
+def _forget_counts(user_ids) -> None:
+    keys = [_count_key(pk) for pk in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def unread_count(user) -> int:
-    return Notification.objects.for_user(user).unread().count()
+    key = _count_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.for_user(user).unread().count()
+        cache.set(key, count, COUNT_TTL)
+    return count
