@@ -27,4 +27,10 @@ class CustomersConfig(AppConfig):
         else:
             register_permissions()
 
+        from guanxi.accounts.models import OrgUnit, Region
+        from guanxi.core import choice_cache
+
         from . import timeline  # noqa: F401  (registers the built-in timeline sources)
+        from .models import Tag
+
+        choice_cache.watch(OrgUnit, Region, Tag)

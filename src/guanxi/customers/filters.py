@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import OrgUnit, Region, User
+from guanxi.core import choice_cache
 from guanxi.core.widgets import RemoteSelect
 
 from .models import Category, Customer, Nature, Scale, Source, SpecialKind, Status, Tag
@@ -162,6 +163,24 @@ class CustomerFilter(django_filters.FilterSet):
     def filing_state(self, qs, name, value):
         q = filing_q(value)
         return qs.filter(q) if q is not None else qs
+
+    # The option lists of these selects come from the choice cache (core.choice_cache); the
+    # querysets above still validate a submitted value.
+    CACHED_CHOICES = ("region", "unit", "tags")
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in self.CACHED_CHOICES:
+                field = form.fields[name]
+                rows = choice_cache.choices(f"customer_filter_{name}", field.queryset, field.label_from_instance)
+                empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+                field.widget.choices = [*empty, *rows]
+        return self._form
+
+    def tag_names(self) -> list[str]:
+        return [label for _pk, label in choice_cache.choices("customer_filter_tags", self.form.fields["tags"].queryset)]
 
     @property
     def is_filtered(self) -> bool:

@@ -71,15 +71,17 @@ def search_q(q: str | None) -> Q | None:
         cond |= Q(name_key__startswith=key)
         if len(key) >= 3 or substring_ok:
             cond |= Q(name_key__contains=key)
-    # Chinese text anywhere in the name, even two characters ("钢铁", or "钢铁集团" whose suffix
-    # the name key drops): the trigram index on the pinyin finds the candidates, the name
-    # itself confirms them (no homophones).
+    # Chinese text of two characters anywhere in the name ("钢铁", or "钢铁集团" whose suffix the
+    # name key drops), which the name key's trigrams cannot find: the trigram index on the
+    # pinyin finds the candidates, the name itself confirms them (no homophones). Only then:
+    # a longer pinyin holds trigrams such as "ang" that most names share, and reading their
+    # index entries cost more than the rest of the search.
     if has_han(text):
         spelled = pinyin_keys(text)[0]
-        if len(spelled) >= 3 and not substring_ok:
-            cond |= Q(pinyin__contains=spelled) & Q(name__contains=text)
-        elif substring_ok:
+        if substring_ok:
             cond |= Q(name__contains=text)
+        elif len(spelled) >= 3 and len(key) < 3:
+            cond |= Q(pinyin__contains=spelled) & Q(name__contains=text)
 
     # Contact names: equal or beginning with the query.
     if has_han(text) or _LETTERS.match(lower):

@@ -240,6 +240,7 @@ class CustomerListView(ScopedMixin, TemplateView):
             can_add=user.has_perm(permission_code(Customer, "add")),
             can_change=user.has_perm(permission_code(Customer, "change")),
             can_export=user.has_perm(permission_code(Customer, "export")),
+            can_select=user.has_perm(permission_code(Customer, "change")) or user.has_perm(permission_code(Customer, "export")),
             page_sizes=PAGE_SIZES,
             bulk_form=BulkForm(),
         )

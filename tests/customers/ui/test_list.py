@@ -140,11 +140,26 @@ def test_query_count_does_not_grow_with_rows(env, make_customer, login):
         client.get(LIST)
     for i in range(40):
         make_customer(f"多{i}", tags=["A", "C"], owner=env.manager if i % 2 else env.rep, unit=env.units.sales)
+    client.get(LIST)  # the new tag "C" renewed the cached tag options
     with CaptureQueriesContext(connection) as many:
         response = client.get(LIST)
     assert len(names(response)) == 43
     assert len(many.captured_queries) == len(few.captured_queries)
     assert len(many.captured_queries) <= 20
+
+
+def test_filter_options_are_cached_until_a_unit_region_or_tag_changes(env, make_customer, login):
+    from guanxi.customers.models import Tag
+
+    client = login(env.manager)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as cached:
+        client.get(LIST)
+    assert not [q for q in cached.captured_queries if 'FROM "customers_tag"' in q["sql"] and "INNER JOIN" not in q["sql"]]
+    assert not [q for q in cached.captured_queries if 'FROM "accounts_region"' in q["sql"]]
+    Tag.objects.create(name="新标签")
+    body = client.get(LIST).content.decode()
+    assert '<option value="新标签">' in body and ">新标签</option>" in body
 
 
 def test_bad_filter_values_do_not_fail(env, login):

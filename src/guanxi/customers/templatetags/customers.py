@@ -154,3 +154,11 @@ def query_with(context, **params) -> str:
 @register.filter
 def is_image(name) -> bool:
     return str(name or "").lower().rsplit(".", 1)[-1] in {"jpg", "jpeg", "png", "gif", "webp", "bmp"}
+
+
+@register.simple_tag
+def customer_rows(customers, selectable=False):
+    """The customer list's table rows (built in Python: see customers.list_rows)."""
+    from guanxi.customers.list_rows import render_rows
+
+    return render_rows(customers, selectable=bool(selectable))

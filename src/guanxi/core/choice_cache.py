@@ -1,0 +1,51 @@
+"""Option lists of model selects, kept in the shared cache until a row of the model changes.
+
+A filter form offers the same units, regions and tags on every page view; reading and turning
+them into model objects each time cost more than the list's own query. `choices()` keeps the
+(value, label) pairs per language under a version per model, which any save or delete of that
+model replaces (`watch()` in an AppConfig.ready, so every process bumps it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
+
+TTL = 3600
+
+
+def _version_key(model) -> str:
+    return f"guanxi:choices-version:{model._meta.label_lower}"
+
+
+def _bump(sender, **kwargs) -> None:
+    key = _version_key(sender)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def watch(*models) -> None:
+    for model in models:
+        uid = f"guanxi_choice_cache_{model._meta.label_lower}"
+        post_save.connect(_bump, sender=model, dispatch_uid=uid)
+        post_delete.connect(_bump, sender=model, dispatch_uid=uid)
+
+
+def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
+    """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
+    version = cache.get(_version_key(queryset.model))
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(_version_key(queryset.model), version, None)
+        version = cache.get(_version_key(queryset.model), version)
+    key = f"guanxi:choices:{name}:{version}:{get_language()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [(obj.pk, str(label(obj))) for obj in queryset]
+        cache.set(key, rows, TTL)
+    return rows

@@ -1,0 +1,80 @@
+"""The rows of the customer list, built in Python.
+
+The list is the archive's busiest page. Through the template engine its 50 rows cost more than
+the page's queries (each row is some thirty variable, tag and filter nodes), so the table body
+is built here with the same markup; every value is escaped. Labels and the detail URL are
+resolved once per page, not per row.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from .filing import filing_status, today
+from .models import Category, SpecialKind, Status
+from .templatetags.customers import _FILING_CSS, _FILING_LABELS, _STATUS_CSS, completeness_css
+
+_ID_PLACEHOLDER = 987654321
+EMPTY = "—"
+NO_TAGS = f'<span class="text-secondary">{EMPTY}</span>'
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: escape(str(label)) for value, label in choices.choices}
+
+
+def _badge(css: str, label: str) -> str:
+    return f'<span class="badge {css}">{label}</span>' if label else ""
+
+
+def render_rows(customers, *, selectable: bool) -> SafeString:
+    """The <tr> elements of `customers` (loaded with LIST_COLUMNS, owner, unit, region, tags)."""
+    url_head, url_tail = reverse("customers:detail", args=[_ID_PLACEHOLDER]).split(str(_ID_PLACEHOLDER))
+    categories, kinds, statuses = _labels(Category), _labels(SpecialKind), _labels(Status)
+    filing_labels = {state: escape(str(label)) for state, label in _FILING_LABELS.items()}
+    t_key = escape(gettext("Key customer"))
+    t_completeness = escape(gettext("Completeness"))
+    t_select = escape(gettext("Select"))
+    on = today()
+    out: list[str] = []
+    for c in customers:
+        name = escape(c.name)
+        cells = ["<tr>"]
+        if selectable:
+            cells.append(
+                f'<td><input type="checkbox" name="ids" value="{c.pk}" class="form-check-input m-0 align-middle" '
+                f'data-row-select aria-label="{t_select} {name}"></td>'
+            )
+        key = f'<i class="ti ti-star-filled text-yellow ms-1" title="{t_key}" aria-label="{t_key}"></i>' if c.is_key else ""
+        code = f'<div class="small text-secondary">{escape(c.credit_code)}</div>' if c.credit_code else ""
+        cells.append(f'<td><a href="{url_head}{c.pk}{url_tail}">{name}</a>{key}{code}</td>')
+        kind = f'<div class="small text-secondary">{kinds.get(c.special_kind, escape(c.special_kind))}</div>' if c.special_kind else ""
+        cells.append(f"<td>{categories.get(c.category, escape(c.category))}{kind}</td>")
+        cells.append(f"<td>{_badge(_STATUS_CSS.get(c.status, 'bg-secondary-lt'), statuses.get(c.status, escape(c.status)))}</td>")
+        owner = escape(c.owner.get_full_name()) if c.owner_id else EMPTY
+        unit = escape(c.unit.name) if c.unit_id else ""
+        cells.append(f'<td class="text-nowrap">{owner}<div class="small text-secondary">{unit}</div></td>')
+        cells.append(f"<td>{escape(c.region.name) if c.region_id else EMPTY}</td>")
+        tags = "".join(f'<span class="badge bg-blue-lt me-1">{escape(t.name)}</span>' for t in c.tags.all())
+        cells.append(f"<td>{tags or NO_TAGS}</td>")
+        state = filing_status(c, on)
+        deadline = ""
+        if c.filing_deadline and not c.filed_at:
+            deadline = f'<div class="small text-secondary">{c.filing_deadline:%Y-%m-%d}</div>'
+        filing = _badge(_FILING_CSS.get(state, "bg-secondary-lt"), filing_labels.get(state, ""))
+        cells.append(f'<td class="text-nowrap">{filing}{deadline}</td>')
+        pct = int(c.completeness or 0)
+        cells.append(
+            '<td style="min-width: 7rem"><div class="d-flex align-items-center gap-2">'
+            f'<div class="progress progress-sm flex-fill" role="progressbar" aria-valuenow="{pct}" aria-valuemin="0" '
+            f'aria-valuemax="100" aria-label="{t_completeness}"><div class="progress-bar {completeness_css(pct)}" '
+            f'style="width: {pct}%"></div></div><span class="small">{pct}%</span></div></td>'
+        )
+        created = f"{timezone.localtime(c.created_at):%Y-%m-%d}" if c.created_at else ""
+        cells.append(f'<td class="text-secondary text-nowrap">{created}</td></tr>')
+        out.append("".join(cells))
+    return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
