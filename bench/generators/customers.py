@@ -6,8 +6,8 @@ steel trade's customers in the demo cities, categories / statuses / sources / sc
 as there, owners among the sales reps and department managers of the benchmark's 1,000 users
 (a skewed book size: a few reps hold many customers), each customer in its owner's unit, about
 70 % with a credit code (valid check digit), 1–5 contacts each (three on average). The search
-keys (name_key, pinyin, initials, phone_key) are precomputed: name_key with
-customers.normalize.name_key itself, pinyin and initials per name part (city, brand, industry
+keys (name_key, trade_key, pinyin, initials, phone_key) are precomputed: name_key and trade_key
+with customers.normalize itself, pinyin and initials per name part (city, brand, industry
 form) with customers.normalize.pinyin_keys, phone keys from the numbers' digits (the generator
 writes numbers in their normalised form).
 
@@ -236,6 +236,7 @@ class _Plan:
             "completeness": round(100 * (9 - len(missing)) / 9),
             "missing_fields": missing,
             "name_key": self.keys.name_key(name),
+            "trade_key": self.keys.trade_key(name),
             "pinyin": full[:400],
             "initials": initials[:100],
             "phone_key": phone.replace("-", ""),
@@ -279,11 +280,15 @@ class _KeyCache:
         from guanxi.customers import normalize
 
         self._name_key = normalize.name_key
+        self._trade_key = normalize.trade_key
         self._pinyin_keys = normalize.pinyin_keys
         self._parts: dict[str, tuple[str, str]] = {}
 
     def name_key(self, name: str) -> str:
         return self._name_key(name)
+
+    def trade_key(self, name: str) -> str:
+        return self._trade_key(name)
 
     def pinyin(self, parts: list[str]) -> tuple[str, str]:
         full, initials = [], []

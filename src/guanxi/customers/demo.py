@@ -305,7 +305,15 @@ def search_keys(name: str, phone: str) -> dict[str, str]:
         pkey = phone_key(phone) if phone else ""
     except Exception:  # a deliberately odd demo number must not stop the demo
         pkey = _local_phone_key(phone)
-    return {"name_key": name_key(name)[:200], "pinyin": full[:400], "initials": initials[:100], "phone_key": (pkey or "")[:20]}
+    from guanxi.customers.normalize import trade_key
+
+    return {
+        "name_key": name_key(name)[:200],
+        "trade_key": trade_key(name)[:200],
+        "pinyin": full[:400],
+        "initials": initials[:100],
+        "phone_key": (pkey or "")[:20],
+    }
 
 
 # ---------------------------------------------------------------------------- company builder

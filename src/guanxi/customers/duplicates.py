@@ -5,15 +5,24 @@ a rep must learn that a customer is already someone else's. A hit therefore carr
 may be shown to anybody — the customer's id, name, owner's name, why it matched and whether it
 is blacklisted — never other details of a record the user may not see.
 
-Matching (each an indexed lookup, so one check stays within a few milliseconds at 1M rows):
+Matching (each a B-tree lookup, so one check stays within a few milliseconds at 1M rows; the
+same on PostgreSQL and SQLite):
 - the same unified social credit code;
 - the same phone key (digits of a mainland number) between the new record's phone / mobile /
   contacts' numbers and an existing customer's phone or a contact's mobile;
 - the same name key (normalised: full/half width, case, spaces, punctuation, company suffixes);
-- a similar name: one name key containing the other (names of 4 characters or more), and on
-  PostgreSQL with a pg_trgm index on name_key, trigram similarity.
+- a similar name:
+  - the same trade name 字号 (`Customer.trade_key`, normalize.trade_key: the name without
+    region, industry words and company form), e.g. 南京宏达新材料科技有限公司 and
+    苏州宏达贸易有限公司 (both 宏达); the candidates most like the new name key come first;
+  - an existing name key contained in the new one (keys of 4 characters or more: an IN over
+    the new key's substrings), e.g. 华新钢铁 in 武汉华新钢铁.
+  No trigram or LIKE '%…%' search here: on common trigrams (科技, 新材料) the pg_trgm index reads
+  posting lists of hundreds of thousands of rows (over 100 ms). The archive scan
+  (tasks_duplicates) groups by credit code, name key and phone, set-based.
 
-Merged records (merged_into set) are never hits.
+Merged records (merged_into set) are never hits. After the lookups, one query reads the hits'
+names, statuses and owners and one per registered flag function (HIT_FLAGS) marks them.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -69,8 +78,9 @@ def hit_flags(ids: Iterable[int]) -> dict[int, list[str]]:
     return out
 
 
-MIN_CONTAINMENT_LENGTH = 4  # names shorter than this only match exactly
-SIMILARITY = 0.6  # trigram similarity for a "similar name" on PostgreSQL
+MIN_CONTAINMENT_LENGTH = 4  # name keys shorter than this are not looked for inside the new one
+MIN_TRADE_KEY_LENGTH = 2  # a trade name of one character says nothing
+TRADE_CANDIDATES = 100  # same-trade-name rows read and ranked by likeness to the new name
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,10 @@ def name_key(name: str) -> str:
     return _normalize().name_key(name or "") if name else ""
 
 
+def trade_key(name: str) -> str:
+    return _normalize().trade_key(name or "") if name else ""
+
+
 def phone_key(raw: str) -> str:
     if not raw:
         return ""
@@ -175,57 +189,40 @@ def _phone_keys(data: dict, contacts: Iterable[dict]) -> dict[str, str]:
 # ---------------------------------------------------------------- similar names
 
 
-_TRGM_INDEXED: bool | None = None
-
-
-def trigram_available() -> bool:
-    """PostgreSQL with a pg_trgm (GIN or GiST) index on customers_customer.name_key."""
-    global _TRGM_INDEXED
-    if connection.vendor != "postgresql":
-        return False
-    if _TRGM_INDEXED is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_indexes WHERE tablename = 'customers_customer' AND indexdef LIKE %s LIMIT 1",
-                ["%name_key%trgm_ops%"],
-            )
-            _TRGM_INDEXED = cursor.fetchone() is not None
-    return _TRGM_INDEXED
-
-
 def _substrings(key: str, minimum: int) -> set[str]:
     """Every substring of `key` at least `minimum` long (bounded: keys are short)."""
     key = key[:30]
     return {key[i:j] for i in range(len(key)) for j in range(i + minimum, len(key) + 1)}
 
 
-def _similar_name_ids(qs, key: str, limit: int) -> list[int]:
-    ids: list[int] = []
-    if len(key) < MIN_CONTAINMENT_LENGTH:
-        return ids
-    # An existing name contained in the new one: an indexed IN over the new name's substrings.
-    parts = _substrings(key, MIN_CONTAINMENT_LENGTH) - {key}
-    if parts:
-        ids += list(qs.filter(name_key__in=parts).order_by().values_list("pk", flat=True)[:limit])
-    # The new name contained in an existing one, or trigram-similar: needs a trigram index on
-    # PostgreSQL (a LIKE '%…%' scan is fine on the small embedded SQLite database).
-    if trigram_available():
-        # One condition on the table itself (not `id IN (subquery)`): the planner answers it with
-        # the trigram index at a million rows and cannot pick a per-row subplan on a fresh table.
-        similar = qs.extra(
-            where=[
-                "(customers_customer.name_key LIKE %s OR (customers_customer.name_key %% %s AND similarity(customers_customer.name_key, %s) >= %s))"
-            ],
-            params=[f"%{_like_escape(key)}%", key, key, SIMILARITY],
-        ).exclude(name_key=key)
-        ids += list(similar.order_by().values_list("pk", flat=True)[:limit])
-    elif connection.vendor != "postgresql":
-        ids += list(qs.filter(name_key__contains=key).exclude(name_key=key).order_by().values_list("pk", flat=True)[:limit])
-    return ids
+def _likeness(key: str, other: str) -> tuple[int, int]:
+    """Sort key, most alike first: characters in common, then the closer length (cheap: no
+    edit distance over a hundred candidates)."""
+    return (-len(set(key) & set(other)), abs(len(other) - len(key)))
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _name_matches(qs, key: str, trade: str, limit: int) -> tuple[list[int], list[int]]:
+    """(ids with the same name key, ids with a similar name, most alike first) in two indexed
+    queries: one IN over the name key and its substrings (an existing name contained in the
+    new one, keys of 4 characters or more), the exact key sorted first; and one B-tree range of
+    customer_trade_key_idx for the same trade name — a common one (宏达) has hundreds of rows at
+    1M customers, so a bounded number is read and the names most like the new one are kept."""
+    keys = {key}
+    if len(key) >= MIN_CONTAINMENT_LENGTH:
+        keys |= _substrings(key, MIN_CONTAINMENT_LENGTH)
+    exact_first = Case(When(name_key=key, then=Value(0)), default=Value(1), output_field=IntegerField())
+    same: list[int] = []
+    similar: dict[int, str] = {}
+    for pk, other in qs.filter(name_key__in=keys).order_by(exact_first).values_list("pk", "name_key")[: 2 * limit]:
+        if other == key:
+            same.append(pk)
+        else:
+            similar[pk] = other
+    if len(trade) >= MIN_TRADE_KEY_LENGTH:
+        rows = qs.filter(trade_key=trade).exclude(name_key=key).order_by().values_list("pk", "name_key")[:TRADE_CANDIDATES]
+        similar.update(rows)
+    ranked = sorted(similar.items(), key=lambda item: (*_likeness(key, item[1]), item[0]))
+    return same[:limit], [pk for pk, _k in ranked[:limit]]
 
 
 # ---------------------------------------------------------------- the check
@@ -249,16 +246,17 @@ def find_duplicates(data: dict, *, exclude_pk=None, contacts: Iterable[dict] = (
 
     code = credit_code_key(data.get("credit_code", ""))
     if code:
-        note(qs.filter(credit_code=code).values_list("pk", flat=True)[:limit], CREDIT_CODE)
+        note(qs.filter(credit_code=code).order_by().values_list("pk", flat=True)[:limit], CREDIT_CODE)
 
     phones = _phone_keys(data, contacts)
     if phones:
-        for pk, key in qs.filter(phone_key__in=phones).values_list("pk", "phone_key")[:limit]:
+        for pk, key in qs.filter(phone_key__in=phones).order_by().values_list("pk", "phone_key")[:limit]:
             note([pk], phones[key])
         mobiles = [k for k in phones if len(k) == 11 and k.startswith("1")]
         if mobiles:
             rows = (
                 Contact.objects.filter(mobile__in=mobiles, customer__in=qs.values("pk"))
+                .order_by()
                 .values_list("customer_id", "mobile")
                 .distinct()[:limit]
             )
@@ -266,28 +264,37 @@ def find_duplicates(data: dict, *, exclude_pk=None, contacts: Iterable[dict] = (
                 note([pk], phones.get(mobile, MOBILE))
 
     key = name_key(data.get("name", ""))
+    similar: list[int] = []
     if key:
-        note(qs.filter(name_key=key).values_list("pk", flat=True)[:limit], NAME)
-        similar = [pk for pk in _similar_name_ids(qs, key, limit) if NAME not in found.get(pk, ())]
+        same, similar = _name_matches(qs, key, trade_key(data.get("name", "")), limit)
+        note(same, NAME)
         note(similar, SIMILAR_NAME)
 
     if not found:
         return []
-    rows = Customer.objects.filter(pk__in=list(found)).values_list("pk", "name", "status", "owner__full_name", "owner__username")
-    flags = hit_flags(found)
-    hits = [
+    # Strongest first; similar names in their likeness order, the rest by id. The order needs
+    # only the reasons, so just the shown hits are read: one query, and one per flag function.
+    rank = {pk: i for i, pk in enumerate(similar)}
+    reasons = {pk: tuple(r for r in REASONS if r in found[pk]) for pk in found}
+    shown = sorted(found, key=lambda pk: (REASONS.index(reasons[pk][0]), -len(reasons[pk]), rank.get(pk, 0), pk))[:limit]
+    rows = {
+        row[0]: row
+        for row in Customer.objects.filter(pk__in=shown)
+        .order_by()
+        .values_list("pk", "name", "status", "owner__full_name", "owner__username")
+    }
+    flags = hit_flags(rows)
+    return [
         Hit(
             id=pk,
             name=name,
             owner=full_name or username or "",
-            reasons=tuple(r for r in REASONS if r in found[pk]),
+            reasons=reasons[pk],
             blacklisted=status == Status.BLACKLISTED,
             flags=tuple(flags.get(pk, ())),
         )
-        for pk, name, status, full_name, username in rows
+        for pk, name, status, full_name, username in (rows[pk] for pk in shown if pk in rows)
     ]
-    hits.sort(key=lambda h: (min(REASONS.index(r) for r in h.reasons), -len(h.reasons), h.id))
-    return hits[:limit]
 
 
 def check(data: dict, *, exclude_pk=None, contacts: Iterable[dict] = (), confirm: bool = False) -> list[Hit]:

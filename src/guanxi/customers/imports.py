@@ -1195,9 +1195,10 @@ def _merge_into(target: Row, source: Row) -> None:
 
 
 def _search_keys(customer: Customer) -> None:
-    from .normalize import name_key
+    from .normalize import name_key, trade_key
 
     customer.name_key = name_key(customer.name)
+    customer.trade_key = trade_key(customer.name)
     customer.pinyin, customer.initials = pinyin_keys(customer.name)
     customer.phone_key = fast_phone_key(customer.phone)
 
@@ -1404,7 +1405,7 @@ def write(analysis: Analysis, *, actor, decisions: dict, progress: Callable[[int
                 c.version += 1
                 _search_keys(c)
                 objs.append(c)
-        fields = sorted(fields_changed | {"version", "name_key", "pinyin", "initials", "phone_key", "updated_at"})
+        fields = sorted(fields_changed | {"version", "name_key", "trade_key", "pinyin", "initials", "phone_key", "updated_at"})
         for c in objs:
             c.updated_at = now
         bulk_update_with_history(

@@ -132,6 +132,7 @@ def _refresh_keys(customer) -> None:
         from . import normalize
 
         customer.name_key = normalize.name_key(customer.name)
+        customer.trade_key = normalize.trade_key(customer.name)
         customer.pinyin, customer.initials = normalize.pinyin_keys(customer.name)
         customer.phone_key = normalize.phone_key(customer.phone)
     else:

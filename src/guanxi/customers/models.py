@@ -163,6 +163,9 @@ class Customer(models.Model):
     pinyin = models.CharField(max_length=400, editable=False, default="", db_index=True)
     initials = models.CharField(max_length=100, editable=False, default="", db_index=True)
     phone_key = models.CharField(max_length=20, editable=False, default="", db_index=True)
+    # The trade name 字号 (normalize.trade_key) for the live "similar name" check; one B-tree
+    # index in Meta.indexes (db_index would add a second, varchar_pattern_ops one on PostgreSQL).
+    trade_key = models.CharField(max_length=200, editable=False, default="", blank=True)
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
@@ -175,7 +178,7 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerQuerySet.as_manager()
-    history = field_history(excluded_fields=["name_key", "pinyin", "initials", "phone_key", "updated_at"])
+    history = field_history(excluded_fields=["name_key", "pinyin", "initials", "phone_key", "trade_key", "updated_at"])
 
     class Meta:
         verbose_name = _("customer")
@@ -194,6 +197,7 @@ class Customer(models.Model):
             models.Index(fields=["-status", "-id"], name="customer_status_desc_idx"),
             # Filtered by category and sorted by name, the commonest list view of a manager.
             models.Index(fields=["category", "name", "-id"], name="customer_category_name_idx"),
+            models.Index(fields=["trade_key"], name="customer_trade_key_idx"),
         ]
 
     def __str__(self):

@@ -49,7 +49,7 @@ from .models import (
     Status,
     Tag,
 )
-from .normalize import fold, name_key, phone_key, pinyin_keys
+from .normalize import fold, name_key, phone_key, pinyin_keys, trade_key
 from .validators import normalize_mobile, normalize_phone, validate_credit_code, validate_id_number
 
 CUSTOMER_FIELDS = (
@@ -403,11 +403,17 @@ def _prefixed(exc: DomainError, prefix: str, index: int) -> DomainError:
 
 
 def refresh_keys(customer: Customer, *, save: bool = False) -> bool:
-    """Recomputes the search and duplicate keys (name_key, pinyin, initials, phone_key); with
+    """Recomputes the search and duplicate keys (name_key, trade_key, pinyin, initials, phone_key); with
     save=True writes them with one UPDATE (no history row, version unchanged). Returns
     whether a key changed."""
     full, initials = pinyin_keys(customer.name)
-    keys = {"name_key": name_key(customer.name), "pinyin": full, "initials": initials, "phone_key": phone_key(customer.phone)}
+    keys = {
+        "name_key": name_key(customer.name),
+        "trade_key": trade_key(customer.name),
+        "pinyin": full,
+        "initials": initials,
+        "phone_key": phone_key(customer.phone),
+    }
     changed = {k: v for k, v in keys.items() if getattr(customer, k) != v}
     for k, v in changed.items():
         setattr(customer, k, v)

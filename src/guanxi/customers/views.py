@@ -663,12 +663,22 @@ class CustomerEditView(CustomerFormMixin, View):
 
 
 class CustomerSearchView(ScopedMixin, TemplateView):
-    """customers:search?q=… : the header's quick search (name, pinyin, initials, phone, mobile,
-    credit code, contact name) within the user's scope."""
+    """customers:search?q=… : customer search (name, pinyin, initials, phone, mobile, credit
+    code, contact name) within the user's scope. The header's box asks it while the user types
+    (htmx) and gets only the first few matches as a drop-down fragment; Enter opens the page."""
 
     model = Customer
     template_name = "customers/search.html"
     limit = 50
+    quick_limit = 8
+
+    def get_template_names(self):
+        return ["customers/_quick_results.html"] if self.request.htmx else [self.template_name]
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if request.htmx:
+            self.limit = self.quick_limit
 
     def results(self, q):
         if not q:

@@ -1,7 +1,7 @@
 """Fixtures of the duplicate check, archive scan and merge tests.
 
 - `make_customer(name, unit=None, *, owner=None, contacts=(), **fields)`: a customer saved
-  directly with the model, its keys (name_key, phone_key, pinyin) set through
+  directly with the model, its keys (name_key, trade_key, phone_key, pinyin) set through
   customers.normalize, optionally with contacts (dicts of Contact fields).
 - `org_env`: company ─┬─ east ── east_team
                       └─ west
@@ -26,6 +26,7 @@ ARCHIVE = "customers.archive_customer"
 
 def set_keys(customer: Customer) -> None:
     customer.name_key = normalize.name_key(customer.name)
+    customer.trade_key = normalize.trade_key(customer.name)
     customer.pinyin, customer.initials = normalize.pinyin_keys(customer.name)
     customer.phone_key = normalize.phone_key(customer.phone)
 

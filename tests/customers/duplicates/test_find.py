@@ -53,9 +53,57 @@ def test_similar_name_by_containment(make_customer):
     assert not hits[0].strong or hits[0].reasons != ("similar_name",)
 
 
-def test_short_names_match_only_exactly(make_customer):
-    make_customer("华新公司")  # key 华新: too short for containment
+def test_short_names_are_not_looked_for_inside_the_new_name(make_customer):
+    make_customer("新钢")  # key 新钢: too short for containment, trade name 新钢 ≠ 华新
     assert find_duplicates({"name": "华新钢铁"}) == []
+
+
+def test_same_trade_name_in_another_city_is_a_similar_name(make_customer):
+    """The live check must find the same 字号 across cities and industries (trade_key)."""
+    suzhou = make_customer("苏州宏达贸易有限公司")
+    nanjing_steel = make_customer("江苏省南京市宏达钢铁集团有限公司")
+    make_customer("南京宏远新材料科技有限公司")  # another trade name, same city and industry
+    hits = find_duplicates({"name": "南京宏达新材料科技有限公司"})
+    assert sorted(h.id for h in hits) == sorted([suzhou.pk, nanjing_steel.pk])
+    assert {h.reasons for h in hits} == {("similar_name",)}
+    assert not any(h.strong for h in hits)
+
+
+def test_new_name_contained_in_an_existing_one(make_customer):
+    longer = make_customer("武汉华新钢铁集团有限公司")
+    hits = find_duplicates({"name": "华新钢铁"})
+    assert [(h.id, h.reasons) for h in hits] == [(longer.pk, ("similar_name",))]
+
+
+def test_latin_names_with_the_same_distinctive_words(make_customer):
+    similar = make_customer("Shanghai Brightstar Trading Co., Ltd.")
+    hits = find_duplicates({"name": "Brightstar Logistics"})
+    assert [(h.id, h.reasons) for h in hits] == [(similar.pk, ("similar_name",))]
+    assert find_duplicates({"name": "Beijing Moon Logistics"}) == []
+
+
+def test_similar_names_most_alike_first_and_limited(make_customer):
+    others = [make_customer(f"{city}宏达{trade}有限公司") for city in ("广州", "成都", "西安") for trade in ("化工", "物流")]
+    alike = make_customer("南京宏达新材料有限公司")
+    hits = find_duplicates({"name": "南京宏达新材料科技有限公司"}, limit=3)
+    assert len(hits) == 3
+    assert hits[0].id == alike.pk
+    assert {h.id for h in hits[1:]} <= {o.pk for o in others}
+
+
+def test_live_check_uses_no_substring_or_trigram_search(make_customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_customer("南京宏达新材料科技有限公司", phone="025-52345678")
+    with CaptureQueriesContext(connection) as ctx:
+        hits = find_duplicates({"name": "苏州宏达贸易有限公司", "phone": "021-12345678", "credit_code": credit_code()})
+    assert [h.reasons for h in hits] == [("similar_name",)]
+    sql = " ".join(q["sql"] for q in ctx.captured_queries).lower()
+    assert " like " not in sql and "similarity(" not in sql and "%%" not in sql
+    # credit code, phone, contacts' mobiles (none here: a landline), name, trade name,
+    # contained names, the hits' rows, the blacklist flags (its unit chain and entries)
+    assert len(ctx.captured_queries) <= 9
 
 
 def test_credit_code_hit_accepts_full_width_and_lower_case(make_customer):

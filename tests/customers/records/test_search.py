@@ -103,3 +103,15 @@ def test_no_leading_wildcard_without_trigram_index(env, data):
     assert '"name_key"::text LIKE %华新%' not in sql
     assert '"pinyin"::text LIKE %huaxin%' in sql
     assert '"name_key"::text LIKE 华新%' in sql
+
+
+def test_limited_search_is_newest_first_with_many_or_few_matches(env, new_customer, monkeypatch):
+    from guanxi.customers import search as search_module
+
+    made = [new_customer(f"华新钢铁{i}号", actor=env.rep) for i in range(6)]
+    newest = [c.name for c in sorted(made, key=lambda c: -c.pk)]
+    assert [c.name for c in search(env.rep, "hxgt", limit=4)] == newest[:4]
+    # More matches than the candidate cap: the ordered query answers, with the same rows.
+    monkeypatch.setattr(search_module, "CANDIDATES_MAX", 3)
+    assert [c.name for c in search(env.rep, "hxgt", limit=4)] == newest[:4]
+    assert search(env.rep, "", limit=4) == []

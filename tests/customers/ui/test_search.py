@@ -46,3 +46,21 @@ def test_header_box_only_for_users_who_may_view_customers(env, login, make_user)
     html = login(nobody).get("/").content.decode()
     assert 'id="quick-search"' not in html
     assert reverse("customers:list") not in html[html.index("<aside") : html.index("</aside>")]
+
+
+def test_header_box_drops_down_the_first_matches_while_typing(env, make_customer, login):
+    for i in range(10):
+        make_customer(f"华新钢铁{i}号")
+    make_customer("华夏钢铁", owner=env.other_rep, unit=env.units.sales)  # out of scope
+    client = login(env.rep)
+    home = client.get("/").content.decode()
+    assert f'hx-get="{SEARCH}"' in home and 'hx-target="#quick-search-results"' in home
+    response = client.get(SEARCH, {"q": "hxgt"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and "<aside" not in html  # a fragment, not a page
+    assert html.count('class="list-group-item') == 8  # the first matches only …
+    assert "华夏钢铁" not in html
+    assert f'href="{SEARCH}?q=hxgt"' in html  # … and the way to all of them
+    empty = client.get(SEARCH, {"q": "zzzz"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "No customer found" in empty and "<aside" not in empty
+    assert client.get(SEARCH, {"q": ""}, HTTP_HX_REQUEST="true").content.decode().strip() == ""

@@ -31,6 +31,18 @@
     }
   }, true);
 
+  // Header quick search: Escape or a click elsewhere closes the drop-down of matches.
+  function closeQuickResults() {
+    var box = document.getElementById("quick-search-results");
+    if (box) box.innerHTML = "";
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeQuickResults();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("#quick-search")) closeQuickResults();
+  });
+
   // Searchable selects: <select data-tom-select> (also inside htmx-swapped fragments).
   function initSelects(root) {
     if (typeof window.TomSelect === "undefined") return;
