@@ -21,11 +21,25 @@ class HistoryContext(models.Model):
         abstract = True
 
 
+class FieldHistory(HistoricalRecords):
+    """Historical tables indexed only where history is looked up: the record's id and its
+    foreign keys (a contact's history by customer). simple-history copies every db_index of
+    the model, so a customer's history table carried twenty indexes nobody reads, each one
+    more write for every row an import or a bulk change records."""
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for name, field in fields.items():
+            if name != model._meta.pk.name and not field.is_relation:
+                field.db_index = False
+        return fields
+
+
 def field_history(**kwargs) -> HistoricalRecords:
     """The one way a model gets field-level history (see core.history)."""
     kwargs.setdefault("bases", [HistoryContext])
     kwargs.setdefault("cascade_delete_history", False)
-    return HistoricalRecords(**kwargs)
+    return FieldHistory(**kwargs)
 
 
 class TreeNode(models.Model):

@@ -384,7 +384,12 @@ def _messages(exc: ValidationError) -> str:
 def _word_pinyin(word: str) -> tuple[str, str]:
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(lazy_pinyin(word, style=Style.NORMAL)), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
+    syllables = lazy_pinyin(word, style=Style.NORMAL)
+    if len(syllables) == len(word):
+        # One syllable per character: the initials are their first letters (what the
+        # FIRST_LETTER style gives), without segmenting the word a second time.
+        return "".join(syllables), "".join(s[:1] for s in syllables)
+    return "".join(syllables), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
 
 
 _PINYIN = None
@@ -403,12 +408,19 @@ def pinyin_keys(name: str) -> tuple[str, str]:
         from pypinyin.core import Pinyin
 
         _PINYIN = Pinyin()
+    # Most names end in a company form (有限公司 …), a word of its own: segment only the part
+    # before it, whose words vary, and take the form's pinyin from the memo.
+    tail = next((s for s in _PINYIN_TAILS if text.endswith(s) and len(text) > len(s)), "")
+    words = [*_PINYIN.seg(text[: len(text) - len(tail)]), tail] if tail else _PINYIN.seg(text)
     full, initials = [], []
-    for word in _PINYIN.seg(text):
+    for word in words:
         a, b = _word_pinyin(word)
         full.append(a)
         initials.append(b)
     return _NOT_WORD.sub("", "".join(full))[:400], _NOT_WORD.sub("", "".join(initials))[:100]
+
+
+_PINYIN_TAILS = ("股份有限公司", "有限责任公司", "有限公司")
 
 
 # Phone numbers: customers.normalize.parse_phone (phonenumbers) costs ~50 µs a call. Whether a
@@ -1194,10 +1206,11 @@ def _merge_into(target: Row, source: Row) -> None:
                 target.extra_contacts.append({**source.contact, "is_primary": False})
 
 
-def _search_keys(customer: Customer) -> None:
+def _search_keys(customer: Customer, name_key_value: str | None = None) -> None:
+    """`name_key_value`: the name key the analysis already computed for this name."""
     from .normalize import name_key, trade_key
 
-    customer.name_key = name_key(customer.name)
+    customer.name_key = name_key(customer.name) if name_key_value is None else name_key_value
     customer.trade_key = trade_key(customer.name)
     customer.pinyin, customer.initials = pinyin_keys(customer.name)
     customer.phone_key = fast_phone_key(customer.phone)
@@ -1364,7 +1377,7 @@ def write(analysis: Analysis, *, actor, decisions: dict, progress: Callable[[int
         data.setdefault("category", Category.DIRECT)
         data.setdefault("status", Status.POTENTIAL)
         c = new_instance(Customer, {**data, "created_by_id": actor.pk, "created_at": now})
-        _search_keys(c)
+        _search_keys(c, row.keys[0] if row.keys and row.keys[0] else None)
         customers.append(c)
     _derived(customers, to_create)
     if progress:

@@ -116,10 +116,10 @@ class Customer(models.Model):
     # Static information (F-CUS-1)
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True, default="")
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, default="", db_index=True)
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.DIRECT, db_index=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, default="")
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.DIRECT)
     special_kind = models.CharField(_("special kind"), max_length=20, choices=SpecialKind.choices, blank=True, default="")
-    industry = models.CharField(_("industry"), max_length=60, blank=True, default="", db_index=True)
+    industry = models.CharField(_("industry"), max_length=60, blank=True, default="")
     scale = models.CharField(_("scale"), max_length=10, choices=Scale.choices, blank=True, default="")
     nature = models.CharField(_("enterprise nature"), max_length=12, choices=Nature.choices, blank=True, default="")
     supervising_unit = models.CharField(_("supervising unit"), max_length=120, blank=True, default="")
@@ -134,8 +134,8 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
     fax = models.CharField(_("fax"), max_length=30, blank=True, default="")
     email = models.EmailField(_("email"), blank=True, default="")
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="", db_index=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.POTENTIAL, db_index=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.POTENTIAL)
     is_key = models.BooleanField(
         _("key customer"), default=False, help_text=_("Key customers must keep at least two company staff in contact.")
     )
@@ -144,9 +144,17 @@ class Customer(models.Model):
 
     # Ownership
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT, related_name="owned_customers"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_customers",
+        db_index=False,  # customer_owner_idx (owner, -id) serves every lookup by owner
     )
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="customers")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("owning unit"), on_delete=models.PROTECT, related_name="customers", db_index=False
+    )  # customer_unit_idx (unit, -id) serves every lookup by unit
 
     # Filing 备案 (F-CUS-4)
     first_contact_date = models.DateField(_("first contact"), null=True, blank=True)
@@ -155,14 +163,14 @@ class Customer(models.Model):
     change_report_deadline = models.DateField(_("change report deadline"), null=True, blank=True)
 
     # Completeness (F-CUS-5), maintained by services on every save
-    completeness = models.PositiveSmallIntegerField(_("completeness %"), default=0, db_index=True)
+    completeness = models.PositiveSmallIntegerField(_("completeness %"), default=0)
     missing_fields = models.JSONField(_("missing fields"), default=list, blank=True)
 
     # Search keys (F-CUS-10, F-CUS-6), maintained by services
-    name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)  # normalised for duplicate check
-    pinyin = models.CharField(max_length=400, editable=False, default="", db_index=True)
-    initials = models.CharField(max_length=100, editable=False, default="", db_index=True)
-    phone_key = models.CharField(max_length=20, editable=False, default="", db_index=True)
+    name_key = models.CharField(max_length=200, editable=False, default="")  # normalised for duplicate check
+    pinyin = models.CharField(max_length=400, editable=False, default="")
+    initials = models.CharField(max_length=100, editable=False, default="")
+    phone_key = models.CharField(max_length=20, editable=False, default="")
     # The trade name 字号 (normalize.trade_key) for the live "similar name" check; one B-tree
     # index in Meta.indexes (db_index would add a second, varchar_pattern_ops one on PostgreSQL).
     trade_key = models.CharField(max_length=200, editable=False, default="", blank=True)
@@ -172,7 +180,13 @@ class Customer(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1, help_text=_("Raised on every save; a stale form is refused."))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # users are deactivated, never deleted: nothing looks customers up by creator
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -198,6 +212,17 @@ class Customer(models.Model):
             # Filtered by category and sorted by name, the commonest list view of a manager.
             models.Index(fields=["category", "name", "-id"], name="customer_category_name_idx"),
             models.Index(fields=["trade_key"], name="customer_trade_key_idx"),
+            # One index per search and duplicate key, with the pattern operator class so it serves
+            # both "=" and "starts with" (db_index would add a plain one beside it on PostgreSQL:
+            # twice the writes for every imported row). Classification filters that no composite
+            # index starts with get a plain one.
+            models.Index(fields=["credit_code"], name="customer_credit_code_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_key"], name="customer_name_key_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["pinyin"], name="customer_pinyin_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["initials"], name="customer_initials_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["phone_key"], name="customer_phone_key_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["industry"], name="customer_industry_idx"),
+            models.Index(fields=["source"], name="customer_source_idx"),
         ]
 
     def __str__(self):
@@ -259,10 +284,10 @@ class Contact(models.Model):
     department = models.ForeignKey(
         CustomerDepartment, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
-    name = models.CharField(_("name"), max_length=60, db_index=True)
+    name = models.CharField(_("name"), max_length=60)
     title = models.CharField(_("title"), max_length=60, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True, default="", db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, default="")
     email = models.EmailField(_("email"), blank=True, default="")
     decision_role = models.CharField(_("decision role"), max_length=16, choices=DecisionRole.choices, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
@@ -282,6 +307,11 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["customer_id", "-is_primary", "name"]
+        # Search and duplicate check look contacts up by name and mobile, equal or starting with.
+        indexes = [
+            models.Index(fields=["name"], name="contact_name_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["mobile"], name="contact_mobile_idx", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self):
         return self.name

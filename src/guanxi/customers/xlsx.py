@@ -79,6 +79,8 @@ def halfwidth(text: str) -> str:
 
 def cell_text(value: Any) -> str:
     """One cell as clean text (see the module docstring)."""
+    if type(value) is str:  # the common case first: a large import has millions of cells
+        return value.translate(_FULLWIDTH_TABLE).replace("\r\n", "\n").strip() if value else ""
     if value is None:
         return ""
     if isinstance(value, bool):
