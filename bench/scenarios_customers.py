@@ -74,8 +74,9 @@ def _timed_bare(sqls: list[str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _request_scenario(username: str, urls: list[str]):
-    """A `once` callable cycling through `urls` as `username`, with `once.bare(runs)`."""
+def _request_scenario(username: str, urls: list[str], headers: dict | None = None):
+    """A `once` callable cycling through `urls` as `username` (with extra request `headers`,
+    e.g. HTTP_HX_REQUEST), with `once.bare(runs)`."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -83,6 +84,7 @@ def _request_scenario(username: str, urls: list[str]):
         client = _client_for(username)
     except Exception as exc:  # the demo login is missing
         raise NotMeasured(f"no user {username}: {exc}") from exc
+    client.defaults.update(headers or {})
     for url in urls:  # every variant once, so no measured run is the first read of its rows
         first = client.get(url)
         if first.status_code != 200:
@@ -223,16 +225,18 @@ def customers_list_gm():
 # ----------------------------------------------------------------------------------- search
 
 SEARCH_TEXT = (
-    "GET the quick search page (`customers:search?q=…`, the header's search box) as the general "
-    "manager `gm` (no scope narrowing: the whole archive), {what}; {n} different queries taken "
-    "from the generated data, in turn."
+    "GET `customers:search?q=…` as the header's search box asks it while the user types (htmx: "
+    "`HX-Request: true`, answered with the drop-down of the first 8 matches, no page shell) as the "
+    "general manager `gm` (no scope narrowing: the whole archive), {what}; {n} different queries "
+    "taken from the generated data, in turn."
 )
 
 
-def _search(queries: list[str]):
+def _search(queries: list[str], *, typed: bool = True):
     if not queries:
         raise NotMeasured("no sample values in the database")
-    return _request_scenario("gm", [_url("customers:search", q=q) for q in queries])
+    headers = {"HTTP_HX_REQUEST": "true"} if typed else {}
+    return _request_scenario("gm", [_url("customers:search", q=q) for q in queries], headers=headers)
 
 
 @scenario(
@@ -245,6 +249,20 @@ def _search(queries: list[str]):
 )
 def search_name():
     return _search([c.name.strip()[:4] for c in _sample_customers(VARIANTS, "name")])
+
+
+@scenario(
+    "search_page",
+    title="Search results page (Enter in the header box): name prefix",
+    description="GET the whole search page (`customers:search?q=…`, up to 50 matches, with the page "
+    "shell) as the general manager `gm`, the first four characters of a customer name; "
+    f"{VARIANTS} different queries in turn.",
+    order=117,
+    target_ms=LIST_TARGET_MS,
+    bare_ratio=BARE_RATIO,
+)
+def search_page():
+    return _search([c.name.strip()[:4] for c in _sample_customers(VARIANTS, "name")], typed=False)
 
 
 @scenario(
