@@ -458,10 +458,11 @@ Fixed (issues 3 and 4):
   (positions, roles, reporting lines) is kept in the shared cache under an access version that
   every change to users, positions, roles and units replaces; the menu is built once per
   permission set; the bell's unread count is cached per user; the benchmark runs with Redis for
-  cache and sessions, as deployed. Dashboard 29 → 11 ms p50.
+  cache and sessions, as deployed. Dashboard 29 → 11–15 ms p50.
 - **The list's rows and filters**: the 50 rows are built in Python (`customers/list_rows.py`, the
   same markup) and the unit, region and tag options come from a per-model versioned cache
-  (`core/choice_cache.py`); list 80 → about 40 ms p50.
+  (`core/choice_cache.py`). The list's p50 went 80 → 42 ms on a quiet machine but 63 ms in the
+  full run below (the same build measured 40–70 ms across the session on this shared machine).
 - **Search**: the header box asks for a drop-down of the first 8 matches while the user types
   (an htmx fragment without the page shell); the search reads the matching ids first, unordered,
   because `ORDER BY id DESC LIMIT n` walked the primary key backwards past 120,000 rows for a
@@ -473,7 +474,7 @@ Fixed (issues 3 and 4):
 - **Import duplicate lookups**: `name_key = ANY(array of 10,000 keys)` made the planner choose a
   bitmap scan of the trigram index (45 s per chunk); joining `unnest(array)` gives 10,000 B-tree
   lookups (14 ms).
-- **Import commit** (61 s → 32 s for 100,000 rows): every search key had a plain index beside its
+- **Import commit** (61 s → 32–41 s for 100,000 rows): every search key had a plain index beside its
   pattern-ops twin, and history tables copied every index of their model (22 on the customer's
   history); one index per key now, and history tables keep only the record id and foreign keys.
   The pinyin of a name is computed once per word (the initials from the syllables).
@@ -483,9 +484,14 @@ Still missing the targets, and why:
   check): the request itself (middleware, session, user, the template) costs 4–5 ms before any
   customer row is read, so a 2 ms query cannot be served within 6 ms. Every such page is far
   inside the 50 ms (20 ms) budget.
-- **Import throughput** sits at the 2,000 rows/s line (1,880–2,100 over runs): a third of the time
-  is PostgreSQL writing rows into a table with two trigram GIN indexes, the rest Python (pinyin,
-  xlsx parsing, validation) on the same two cores.
+- **Import throughput** (1,508 rows/s in the full run; 1,880–2,100 in single runs on a quieter
+  machine): a third of the time is PostgreSQL writing rows into a table with two trigram GIN
+  indexes, the rest Python (pinyin, xlsx parsing, validation) on the same two cores.
+- **The list pages** (63–73 ms p50): about 40 ms is Python — the filter form's sixteen fields
+  through their field template, the ORM building 50 rows with owner, unit, region and tags, and
+  the page shell. Next: the filter form built like the rows, and the rows read as tuples.
+- **Contact-name search p95** (97 ms): a few sampled common names still take 60–80 ms of bare SQL;
+  not analysed yet.
 """
 
 
