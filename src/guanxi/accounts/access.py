@@ -9,14 +9,14 @@ the key because positions start and end on dates.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from guanxi.core import cache_versions
 
 from .models import SCOPE_ORDER, DataScope, Position
 
@@ -108,22 +108,12 @@ PRINCIPAL_TTL = 3600
 
 
 def access_version() -> str:
-    version = cache.get(ACCESS_VERSION_KEY)
-    if version is None:
-        cache.add(ACCESS_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(ACCESS_VERSION_KEY)
-    return version
+    return cache_versions.current(ACCESS_VERSION_KEY)
 
 
 def bump_access_version() -> None:
-    """Forget every cached principal: now (this transaction's own later requests) and again at
-    commit, so a request that read the old rows in between cannot keep its stale copy."""
-
-    def bump():
-        cache.set(ACCESS_VERSION_KEY, uuid.uuid4().hex, None)
-
-    bump()
-    transaction.on_commit(bump)
+    """Forget every cached principal (see core.cache_versions)."""
+    cache_versions.bump(ACCESS_VERSION_KEY)
 
 
 def _cache_key(user_id: int) -> str:

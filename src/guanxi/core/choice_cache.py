@@ -8,13 +8,13 @@ model replaces (`watch()` in an AppConfig.ready, so every process bumps it).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
+
+from . import cache_versions
 
 TTL = 3600
 
@@ -24,9 +24,7 @@ def _version_key(model) -> str:
 
 
 def _bump(sender, **kwargs) -> None:
-    key = _version_key(sender)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    cache_versions.bump(_version_key(sender))
 
 
 def watch(*models) -> None:
@@ -38,11 +36,7 @@ def watch(*models) -> None:
 
 def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
     """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
-    version = cache.get(_version_key(queryset.model))
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(_version_key(queryset.model), version, None)
-        version = cache.get(_version_key(queryset.model), version)
+    version = cache_versions.current(_version_key(queryset.model))
     key = f"guanxi:choices:{name}:{version}:{get_language()}"
     rows = cache.get(key)
     if rows is None:

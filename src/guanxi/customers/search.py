@@ -129,4 +129,4 @@ def search(user, q: str | None, *, limit: int | None = None):
     if len(ids) > CANDIDATES_MAX:
         return list(qs[:limit])
     newest = sorted(ids, reverse=True)[:limit]
-    return list(qs.order_by().filter(pk__in=newest).order_by("-id"))
+    return list(qs.filter(pk__in=newest))

@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from guanxi.core import cache_versions
+
 from .models import Notification
 
 
@@ -60,9 +62,7 @@ def _count_key(user_id: int) -> str:
 
 
 def _forget_counts(user_ids) -> None:
-    keys = [_count_key(pk) for pk in user_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    cache_versions.forget(_count_key(pk) for pk in user_ids)
 
 
 def unread_count(user) -> int:
