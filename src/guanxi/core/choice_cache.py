@@ -3,7 +3,9 @@
 A filter form offers the same units, regions and tags on every page view; reading and turning
 them into model objects each time cost more than the list's own query. `choices()` keeps the
 (value, label) pairs per language under a version per model, which any save or delete of that
-model replaces (`watch()` in an AppConfig.ready, so every process bumps it).
+model replaces (`watch()` in an AppConfig.ready, so every process bumps it). Each process
+also keeps the lists it read under their version, so a page view costs one cache read per
+model (the version), not a transfer and unpickling of every list.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.utils.translation import get_language
 from . import cache_versions
 
 TTL = 3600
+_LOCAL_MAX = 64
+_local: dict[tuple, list[tuple]] = {}
 
 
 def _version_key(model) -> str:
@@ -38,8 +42,14 @@ def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
     """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
     version = cache_versions.current(_version_key(queryset.model))
     key = f"guanxi:choices:{name}:{version}:{get_language()}"
+    rows = _local.get(key)
+    if rows is not None:
+        return rows
     rows = cache.get(key)
     if rows is None:
         rows = [(obj.pk, str(label(obj))) for obj in queryset]
         cache.set(key, rows, TTL)
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
+    _local[key] = rows
     return rows

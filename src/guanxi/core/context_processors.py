@@ -1,4 +1,5 @@
-"""Data for the page shell (base.html): menu, the user's roles, languages."""
+"""Data for the page shell (base.html): the user's roles, languages (the menu is the
+{% nav_menu %} tag)."""
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
@@ -17,12 +18,9 @@ def _roles(user):
 
 
 def shell(request):
-    from .navigation import menu_for
-
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     return {
-        "nav_menu": menu_for(request) if signed_in else [],
         "user_roles": _roles(user) if signed_in else [],
         "shell_languages": settings.LANGUAGES,
     }

@@ -16,7 +16,8 @@ SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 
 
-def _attrs(attrs: dict) -> str:
+def html_attrs(attrs: dict) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them."""
     out = []
     for name, value in attrs.items():
         if value is False or (value is None and name != "value"):
@@ -26,12 +27,12 @@ def _attrs(attrs: dict) -> str:
 
 
 def _option(option: dict) -> str:
-    return f'<option value="{conditional_escape(str(option["value"]))}"{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>'
+    return f'<option value="{conditional_escape(str(option["value"]))}"{html_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>'
 
 
 def render_select(widget: dict) -> str | None:
     """The select's HTML, or None when an option needs its own template."""
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if any(o.get("template_name") != OPTION for o in options):
             return None

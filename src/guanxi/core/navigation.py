@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -104,7 +107,8 @@ _built: dict[tuple, list[dict]] = {}
 _BUILT_MAX = 256
 
 
-def menu_for_user(user, path: str | None = None) -> list[dict]:
+def _built_for(user) -> tuple[tuple, list[dict]]:
+    """(key, items) of the user's menu, shared: never change the items."""
     modules = getattr(settings, "GUANXI_NAV_MODULES", None)
     from guanxi.accounts.access import principal_for
 
@@ -122,6 +126,11 @@ def menu_for_user(user, path: str | None = None) -> list[dict]:
         if len(_built) >= _BUILT_MAX:
             _built.clear()
         _built[key] = items
+    return key, items
+
+
+def menu_for_user(user, path: str | None = None) -> list[dict]:
+    _key, items = _built_for(user)
     items = [{**item, "children": [dict(child) for child in item["children"]]} for item in items]
     if path is not None:
         _mark_active(items, path)
@@ -150,20 +159,76 @@ def _build(user, modules) -> list[dict]:
     return items
 
 
-def _mark_active(items: list[dict], path: str) -> None:
+def _active_url(items: list[dict], path: str) -> str | None:
     """The entry with the longest URL that the current path starts with is active ("/" only
     matches itself), and so is the group holding it."""
-    best, best_len = None, -1
+    best = None
     for item in items:
         for entry in item["children"] or [item]:
             url = entry["url"]
             matches = path == url if url == "/" else path.startswith(url)
-            if matches and len(url) > best_len:
-                best, best_len = (item, entry), len(url)
-    if best is not None:
-        best[0]["active"] = True
-        best[1]["active"] = True
+            if matches and (best is None or len(url) > len(best)):
+                best = url
+    return best
+
+
+def _mark_active(items: list[dict], path: str) -> None:
+    url = _active_url(items, path)
+    for item in items:
+        for entry in item["children"] or [item]:
+            if url is not None and entry["url"] == url:
+                item["active"] = entry["active"] = True
+                return
 
 
 def menu_for(request) -> list[dict]:
     return menu_for_user(request.user, request.path)
+
+
+# The sidebar's HTML per menu, language and active entry: the same few strings serve every page
+# view, where the template loop cost a few milliseconds a page.
+_html: dict[tuple, str] = {}
+_CURRENT = ' aria-current="page"'
+
+
+def menu_html(request) -> SafeString:
+    key, items = _built_for(request.user)
+    active = _active_url(items, request.path)
+    html_key = (key, get_language(), active)
+    html = _html.get(html_key)
+    if html is None:
+        html = _render(items, active)
+        if len(_html) >= _BUILT_MAX:
+            _html.clear()
+        _html[html_key] = html
+    return mark_safe(html)  # noqa: S308 (_render escapes every value)
+
+
+def _render(items: list[dict], active: str | None) -> str:
+    out = []
+    for counter, item in enumerate(items, start=1):
+        icon = f'<i class="ti {escape(item["icon"])}" aria-hidden="true"></i>'
+        label = escape(item["label"])
+        if item["children"]:
+            on = any(child["url"] == active for child in item["children"])
+            links = "".join(
+                f'<a class="dropdown-item{" active" if child["url"] == active else ""}" href="{escape(child["url"])}"'
+                f'{_CURRENT if child["url"] == active else ""}><i class="ti {escape(child["icon"])} me-2" '
+                f'aria-hidden="true"></i>{escape(child["label"])}</a>'
+                for child in item["children"]
+            )
+            out.append(
+                f'<li class="nav-item dropdown{" active" if on else ""}"><a class="nav-link dropdown-toggle{" show" if on else ""}" '
+                f'href="#nav-group-{counter}" data-bs-toggle="dropdown" data-bs-auto-close="false" role="button" '
+                f'aria-expanded="{"true" if on else "false"}"><span class="nav-link-icon d-md-none d-lg-inline-block">{icon}</span>'
+                f'<span class="nav-link-title">{label}</span></a><div class="dropdown-menu{" show" if on else ""}" '
+                f'id="nav-group-{counter}">{links}</div></li>'
+            )
+        else:
+            on = item["url"] == active
+            out.append(
+                f'<li class="nav-item{" active" if on else ""}"><a class="nav-link" href="{escape(item["url"])}"'
+                f'{_CURRENT if on else ""}><span class="nav-link-icon d-md-none d-lg-inline-block">{icon}</span>'
+                f'<span class="nav-link-title">{label}</span></a></li>'
+            )
+    return "\n".join(out)

@@ -4,6 +4,42 @@ from __future__ import annotations
 
 from django import forms
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+from .form_renderer import html_attrs
+
+
+class LeanSelect(forms.Select):
+    """A select written straight from its choices, in the markup of Django's templates.
+
+    Django builds a dict per option (optgroups, create_option) before any template runs; a
+    filter form with a few hundred options (regions, units, tags) spent more on that than on
+    the page's query. Grouped choices fall back to Django's path."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if any(isinstance(label, list | tuple) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        selected = set(self.format_value(value))
+        parts = [f'<select name="{conditional_escape(name)}"{html_attrs(final)}>']
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            mark = ""
+            if text in selected:
+                mark = " selected"
+                if not self.allow_multiple_selected:
+                    selected = set()  # as Django: a single select marks its first match only
+            parts.append(f'\n  <option value="{conditional_escape(text)}"{mark}>{conditional_escape(label)}</option>\n')
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value is escaped above)
+
+
+class LeanSelectMultiple(LeanSelect, forms.SelectMultiple):
+    allow_multiple_selected = True
 
 
 class RemoteSelect(forms.Select):

@@ -8,6 +8,8 @@ an indexed equality or range, so the list stays fast at a million rows.
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -16,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import OrgUnit, Region, User
 from guanxi.core import choice_cache
-from guanxi.core.widgets import RemoteSelect
+from guanxi.core.widgets import LeanSelect, LeanSelectMultiple, RemoteSelect
 
 from .models import Category, Customer, Nature, Scale, Source, SpecialKind, Status, Tag
 
@@ -57,25 +59,27 @@ class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name, pinyin, phone or credit code"))
     # distinct=False: a plain IN on one column cannot repeat rows, and DISTINCT defeats the sort index.
     category = django_filters.MultipleChoiceFilter(
-        distinct=False, choices=Category.choices, label=_("Category"), widget=forms.SelectMultiple(attrs=_SELECT)
+        distinct=False, choices=Category.choices, label=_("Category"), widget=LeanSelectMultiple(attrs=_SELECT)
     )
-    special_kind = django_filters.ChoiceFilter(choices=SpecialKind.choices, label=_("Special kind"), empty_label=_("All"))
+    special_kind = django_filters.ChoiceFilter(
+        choices=SpecialKind.choices, label=_("Special kind"), empty_label=_("All"), widget=LeanSelect
+    )
     industry = django_filters.CharFilter(label=_("Industry"), lookup_expr="exact")
-    scale = django_filters.ChoiceFilter(choices=Scale.choices, label=_("Scale"), empty_label=_("All"))
-    nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Enterprise nature"), empty_label=_("All"))
+    scale = django_filters.ChoiceFilter(choices=Scale.choices, label=_("Scale"), empty_label=_("All"), widget=LeanSelect)
+    nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Enterprise nature"), empty_label=_("All"), widget=LeanSelect)
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.filter(is_active=True).exclude(kind="district").only("id", "name", "path"),
         method="in_region",
         label=_("Region (and below)"),
         empty_label=_("All"),
-        widget=forms.Select(attrs=_SELECT),
+        widget=LeanSelect(attrs=_SELECT),
     )
-    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"), empty_label=_("All"))
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"), empty_label=_("All"), widget=LeanSelect)
     status = django_filters.MultipleChoiceFilter(
-        distinct=False, choices=Status.choices, label=_("Status"), widget=forms.SelectMultiple(attrs=_SELECT)
+        distinct=False, choices=Status.choices, label=_("Status"), widget=LeanSelectMultiple(attrs=_SELECT)
     )
     tags = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), method="with_tags", label=_("Tags"), widget=forms.SelectMultiple(attrs=_SELECT)
+        queryset=Tag.objects.all(), method="with_tags", label=_("Tags"), widget=LeanSelectMultiple(attrs=_SELECT)
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(is_active=True).order_by("full_name"),
@@ -88,10 +92,14 @@ class CustomerFilter(django_filters.FilterSet):
         method="in_unit",
         label=_("Owning unit (and below)"),
         empty_label=_("All"),
-        widget=forms.Select(attrs=_SELECT),
+        widget=LeanSelect(attrs=_SELECT),
     )
-    key = django_filters.ChoiceFilter(choices=KEY_CHOICES, method="key_customer", label=_("Key customer"), empty_label=_("All"))
-    filing = django_filters.ChoiceFilter(choices=FILING_CHOICES, method="filing_state", label=_("Filing"), empty_label=_("All"))
+    key = django_filters.ChoiceFilter(
+        choices=KEY_CHOICES, method="key_customer", label=_("Key customer"), empty_label=_("All"), widget=LeanSelect
+    )
+    filing = django_filters.ChoiceFilter(
+        choices=FILING_CHOICES, method="filing_state", label=_("Filing"), empty_label=_("All"), widget=LeanSelect
+    )
     completeness_min = django_filters.NumberFilter(
         field_name="completeness", lookup_expr="gte", label=_("Completeness from %"), widget=forms.NumberInput(attrs={"min": 0, "max": 100})
     )
@@ -168,19 +176,34 @@ class CustomerFilter(django_filters.FilterSet):
     # querysets above still validate a submitted value.
     CACHED_CHOICES = ("region", "unit", "tags")
 
+    @classmethod
+    def _form_class(cls):
+        # django-filter builds a new form class (and new fields) for every instance; the fields
+        # depend on nothing per request, so one class per FilterSet serves every page view.
+        if "_built_form_class" not in cls.__dict__:
+            filters = copy.deepcopy(cls.base_filters)  # .field is kept on the filter: not on the shared ones
+            cls._built_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})
+        return cls._built_form_class
+
+    def get_form_class(self):
+        return self._form_class()
+
     @property
     def form(self):
         if not hasattr(self, "_form"):
             form = super().form
+            self._choices = {}
             for name in self.CACHED_CHOICES:
                 field = form.fields[name]
                 rows = choice_cache.choices(f"customer_filter_{name}", field.queryset, field.label_from_instance)
+                self._choices[name] = rows
                 empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
                 field.widget.choices = [*empty, *rows]
         return self._form
 
     def tag_names(self) -> list[str]:
-        return [label for _pk, label in choice_cache.choices("customer_filter_tags", self.form.fields["tags"].queryset)]
+        self.form  # noqa: B018 (reads the cached choices)
+        return [label for _pk, label in self._choices["tags"]]
 
     @property
     def is_filtered(self) -> bool:

@@ -37,6 +37,7 @@ from .forms import (
     contact_initial,
     department_initial,
 )
+from .list_rows import load_rows
 from .models import Customer, CustomerMember, FieldType
 from .panels import panels_for
 
@@ -115,43 +116,13 @@ def _int(value, default=None):
     return n if n >= 0 else default
 
 
-# What the list shows (list.html, the badges): loading only these keeps 50 rows with their owner,
-# unit and region cheap to build; a test fails on a query per row if the template reads more.
-LIST_COLUMNS = (
-    "name",
-    "credit_code",
-    "is_key",
-    "category",
-    "special_kind",
-    "status",
-    "filed_at",
-    "filing_deadline",
-    "change_report_deadline",
-    "completeness",
-    "created_at",
-    "owner__full_name",
-    "owner__username",
-    "unit__name",
-    "region__name",
-)
-
-
-def _rows(ordered_qs, limit: int, offset: int = 0) -> list:
-    """The page's rows in two steps: the ids first (the scope, filters and sort on the customer
-    table alone, so the planner can stop after `limit` index entries), then the rows with their
-    joins and prefetches for just those ids."""
-    ids = list(ordered_qs.values_list("pk", flat=True)[offset : offset + limit])
-    by_id = {obj.pk: obj for obj in ordered_qs.order_by().filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
 def paginate_keyset(request, qs, size):
     """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1."""
     after = _int(request.GET.get("after"))
     before = _int(request.GET.get("before"))
     start = _int(request.GET.get("start"), 0)
     if before is not None:
-        rows = _rows(qs.filter(id__gt=before).order_by("id"), size + 1)
+        rows = load_rows(qs.filter(id__gt=before).order_by("id"), size + 1)
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_next = True
@@ -159,7 +130,7 @@ def paginate_keyset(request, qs, size):
     else:
         if after is not None:
             qs = qs.filter(id__lt=after)
-        rows = _rows(qs.order_by("-id"), size + 1)
+        rows = load_rows(qs.order_by("-id"), size + 1)
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
@@ -175,7 +146,7 @@ def paginate_keyset(request, qs, size):
 def paginate_offset(request, qs, size):
     page = max(_int(request.GET.get("page"), 1) or 1, 1)
     offset = (page - 1) * size
-    rows = _rows(qs, size + 1, offset)
+    rows = load_rows(qs, size + 1, offset)
     has_next = len(rows) > size
     rows = rows[:size]
     if not rows and page > 1:  # past the end (e.g. after filtering): back to the first page
@@ -217,7 +188,6 @@ class CustomerListView(ScopedMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         filterset, qs = list_queryset(user, self.request.GET or None, self.request)
-        qs = qs.select_related("owner", "unit", "region").only(*LIST_COLUMNS).prefetch_related("tags")
         sort = self.sort()
         size = self.page_size()
         if sort == DEFAULT_SORT:

@@ -8,9 +8,11 @@ from decimal import Decimal
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -185,6 +187,14 @@ def url_or_empty(name: str, *args) -> str:
         return ""
 
 
+@register.simple_tag(takes_context=True)
+def nav_menu(context) -> str:
+    """The sidebar's entries for the signed-in user (core.navigation.menu_html)."""
+    from guanxi.core.navigation import menu_html
+
+    return menu_html(context["request"])
+
+
 # --- history ---------------------------------------------------------------------------------
 
 
@@ -230,7 +240,28 @@ def _widget_kind(widget) -> str:
     return "input"
 
 
-@register.inclusion_tag("core/_field.html")
+def _field_html(field, kind: str, widget) -> str:
+    """The markup of core/_field.html for a field whose widget is already rendered, built in
+    Python: forms with many fields (the customer list's filters) spent more on this wrapper's
+    template than on the widgets. Radio and checkbox lists still go through the template."""
+    label = conditional_escape(field.label)
+    required = " required" if field.field.required else ""
+    help_html = f'<div class="form-hint" id="{field.auto_id}_help">{field.help_text}</div>' if field.help_text else ""
+    if kind == "checkbox":
+        errors = "".join(f'<div class="invalid-feedback d-block">{conditional_escape(e)}</div>' for e in field.errors)
+        invalid = " is-invalid" if field.errors else ""
+        return (
+            f'\n<div class="mb-3">\n  <label class="form-check{invalid}">\n    {widget}\n'
+            f'    <span class="form-check-label{required}">{label}</span>\n  </label>\n  {help_html}\n  {errors}\n</div>\n'
+        )
+    errors = "".join(f'<div class="invalid-feedback">{conditional_escape(e)}</div>' for e in field.errors)
+    return (
+        f'\n<div class="mb-3">\n  <label class="form-label{required}" for="{field.id_for_label}">{label}</label>\n'
+        f"  {widget}\n  {errors}\n  {help_html}\n</div>\n"
+    )
+
+
+@register.simple_tag
 def bs_field(field, **attrs):
     """A form field in Bootstrap 5 markup: label, widget with the right classes (is-invalid on
     error), help text and the field's errors. Extra keyword arguments become widget attributes."""
@@ -245,8 +276,12 @@ def bs_field(field, **attrs):
     if field.help_text:
         widget_attrs["aria-describedby"] = f"{field.auto_id}_help"
     if kind == "choices":
-        return {"field": field, "kind": kind, "options": list(field.subwidgets), "attrs": widget_attrs}
-    return {"field": field, "kind": kind, "widget": field.as_widget(attrs=widget_attrs)}
+        context = {"field": field, "kind": kind, "options": list(field.subwidgets), "attrs": widget_attrs}
+        return get_template("core/_field.html").render(context)
+    rendered = field.as_widget(attrs=widget_attrs)
+    if kind == "hidden":
+        return rendered + "\n"
+    return mark_safe(_field_html(field, kind, rendered))  # noqa: S308 (label and errors escaped; help text is trusted markup, as in the template)
 
 
 @register.filter
