@@ -209,8 +209,14 @@ class Customer(models.Model):
             models.Index(fields=["completeness", "-id"], name="customer_complete_idx"),
             models.Index(fields=["-completeness", "-id"], name="customer_complete_desc_idx"),
             models.Index(fields=["-status", "-id"], name="customer_status_desc_idx"),
-            # Filtered by category and sorted by name, the commonest list view of a manager.
-            models.Index(fields=["category", "name", "-id"], name="customer_category_name_idx"),
+            # Filtered by category and sorted by name, the commonest list view of a manager; often
+            # also by region, whose id is in the index so rows of other regions are skipped in the index
+            # (names begin with a city: sorted by name, one region's rows come in long runs).
+            models.Index(
+                fields=["category", "name", "-id", "region"],
+                condition=models.Q(merged_into__isnull=True),
+                name="customer_category_name_idx",
+            ),
             models.Index(fields=["trade_key"], name="customer_trade_key_idx"),
             # One index per search and duplicate key, with the pattern operator class so it serves
             # both "=" and "starts with" (db_index would add a plain one beside it on PostgreSQL:

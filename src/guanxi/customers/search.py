@@ -31,9 +31,38 @@ def _trigram_ready() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _text(q: str | None) -> str:
+    return " ".join(fold(q).split())
+
+
 def search_q(q: str | None) -> Q | None:
     """The filter for query `q` on Customer, or None when `q` is empty."""
-    text = " ".join(fold(q).split())
+    cond = quick_q(q)
+    inside = han_inside_q(q)
+    return cond | inside if cond is not None and inside is not None else cond
+
+
+def han_inside_q(q: str | None) -> Q | None:
+    """Chinese text of two characters anywhere in the name ("钢铁", or "钢铁集团" whose suffix the
+    name key drops), which the name key's trigrams cannot find: the trigram index on the
+    pinyin finds the candidates, the name itself confirms them (no homophones). Only then:
+    a longer pinyin holds trigrams such as "ang" that most names share, and reading their
+    index entries cost more than the rest of the search. None when it does not apply."""
+    text = _text(q)
+    if not has_han(text):
+        return None
+    if not _trigram_ready():
+        return Q(name__contains=text)
+    key = name_key(text) or text.lower()
+    spelled = pinyin_keys(text)[0]
+    if len(spelled) >= 3 and len(key) < 3:
+        return Q(pinyin__contains=spelled) & Q(name__contains=text)
+    return None
+
+
+def quick_q(q: str | None) -> Q | None:
+    """search_q without han_inside_q."""
+    text = _text(q)
     if not text:
         return None
     cond = Q(pk__in=[])  # grows by OR
@@ -71,18 +100,6 @@ def search_q(q: str | None) -> Q | None:
         cond |= Q(name_key__startswith=key)
         if len(key) >= 3 or substring_ok:
             cond |= Q(name_key__contains=key)
-    # Chinese text of two characters anywhere in the name ("钢铁", or "钢铁集团" whose suffix the
-    # name key drops), which the name key's trigrams cannot find: the trigram index on the
-    # pinyin finds the candidates, the name itself confirms them (no homophones). Only then:
-    # a longer pinyin holds trigrams such as "ang" that most names share, and reading their
-    # index entries cost more than the rest of the search.
-    if has_han(text):
-        spelled = pinyin_keys(text)[0]
-        if substring_ok:
-            cond |= Q(name__contains=text)
-        elif len(spelled) >= 3 and len(key) < 3:
-            cond |= Q(pinyin__contains=spelled) & Q(name__contains=text)
-
     # Contact names: equal or beginning with the query.
     if has_han(text) or _LETTERS.match(lower):
         cond |= _contact_ids(Contact.objects.filter(Q(name=text) | Q(name__startswith=text)))
@@ -117,16 +134,25 @@ def search(user, q: str | None, *, limit: int | None = None):
     customers match and reads a hundred thousand rows when a few hundred do (a contact's common
     name). So the matching ids are read first, unordered, through the conditions' indexes;
     only when there are more than CANDIDATES_MAX of them does the ordered query run, and then
-    it finds its rows early."""
+    it finds its rows early.
+
+    The drop-down (a limit) first leaves out two Chinese characters anywhere in a name: its
+    trigram candidates can cost 40 ms for a common pinyin such as "fengfeng", and a two-character
+    person's name (冯峰) already fills the list from its contacts. Only when the other branches
+    find fewer than `limit` customers does it look inside names too."""
     base = Customer.objects.restrict(user, "view").live()
-    cond = search_q(q)
-    if cond is None:
+    if not _text(q):
         return [] if limit else base.none()
-    qs = base.filter(cond).select_related("owner", "unit").order_by("-id")
     if not limit:
-        return qs
-    ids = list(base.filter(cond).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+        return base.filter(search_q(q)).select_related("owner", "unit").order_by("-id")
+    quick = quick_q(q)
+    ids = list(base.filter(quick).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+    inside = han_inside_q(q) if len(ids) < limit else None
+    if inside is not None:
+        ids = list(base.filter(quick | inside).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
     if len(ids) > CANDIDATES_MAX:
-        return list(qs[:limit])
+        return list(base.filter(quick if inside is None else quick | inside).select_related("owner", "unit").order_by("-id")[:limit])
     newest = sorted(ids, reverse=True)[:limit]
-    return list(qs.filter(pk__in=newest))
+    # These ids already passed the scope and the conditions: the rows need only them (repeating
+    # the conditions, with their long id lists, cost more than reading the rows).
+    return list(base.filter(pk__in=newest).select_related("owner", "unit").order_by("-id"))

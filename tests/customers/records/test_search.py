@@ -115,3 +115,20 @@ def test_limited_search_is_newest_first_with_many_or_few_matches(env, new_custom
     monkeypatch.setattr(search_module, "CANDIDATES_MAX", 3)
     assert [c.name for c in search(env.rep, "hxgt", limit=4)] == newest[:4]
     assert search(env.rep, "", limit=4) == []
+
+
+def test_drop_down_looks_inside_names_only_when_the_rest_is_short(env, new_customer):
+    """Two Chinese characters: the drop-down (a limit) reads the slow "anywhere in the name"
+    branch only when prefixes, contacts and the rest find fewer customers than it shows."""
+    inside = new_customer("重庆冯峰贸易有限公司", actor=env.rep)  # 冯峰 inside the name only
+    people = [new_customer(f"客户{i}号有限公司", actor=env.rep, contacts=[{"name": "冯峰"}]) for i in range(3)]
+    # Three contacts named 冯峰 fill a drop-down of 3: the name holding 冯峰 is not read.
+    with CaptureQueriesContext(connection) as ctx:
+        shown = search(env.rep, "冯峰", limit=3)
+    assert [c.pk for c in shown] == sorted((c.pk for c in people), reverse=True)
+    if connection.vendor == "postgresql":  # SQLite matches inside names in one LIKE anyway
+        assert not [q for q in ctx.captured_queries if "%冯峰%" in q["sql"]]
+    # A longer list is not filled by them: the name matches too, newest first.
+    assert [c.pk for c in search(env.rep, "冯峰", limit=8)] == sorted([inside.pk, *(c.pk for c in people)], reverse=True)
+    # The full results page always includes it.
+    assert inside in search(env.rep, "冯峰")
