@@ -121,6 +121,9 @@ def apply(queryset, q: str | None):
     return queryset.filter(cond)
 
 
+# What a hit shows (customers/_search_hits.html): a limited search reads only these.
+HIT_COLUMNS = ("name", "is_key", "category", "credit_code", "phone", "status", "owner__full_name", "owner__username")
+
 # Matches gathered without an order before the newest are picked in Python (see search()).
 CANDIDATES_MAX = 1000
 
@@ -151,8 +154,9 @@ def search(user, q: str | None, *, limit: int | None = None):
     if inside is not None:
         ids = list(base.filter(quick | inside).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
     if len(ids) > CANDIDATES_MAX:
-        return list(base.filter(quick if inside is None else quick | inside).select_related("owner", "unit").order_by("-id")[:limit])
+        hits = base.filter(quick if inside is None else quick | inside)
+        return list(hits.select_related("owner").only(*HIT_COLUMNS).order_by("-id")[:limit])
     newest = sorted(ids, reverse=True)[:limit]
     # These ids already passed the scope and the conditions: the rows need only them (repeating
     # the conditions, with their long id lists, cost more than reading the rows).
-    return list(base.filter(pk__in=newest).select_related("owner", "unit").order_by("-id"))
+    return list(base.filter(pk__in=newest).select_related("owner").only(*HIT_COLUMNS).order_by("-id"))
