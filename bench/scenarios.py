@@ -225,6 +225,20 @@ def login():
     return once
 
 
+@scenario(
+    "request_floor",
+    title="Signed-in request floor (an empty page)",
+    description='GET an empty page (`bench.urls`, plain text "ok") for the logged-in general manager: '
+    "the fixed cost of every signed-in request — session from Redis, the user row, the "
+    "principal, every middleware — with no query of its own. A page can't be faster; where a "
+    'page\'s bare SQL takes less than half of this, "within 3× the bare SQL" cannot hold.',
+    order=19,
+)
+def request_floor():
+    client = _client_for("gm")
+    return lambda: client.get("/bench/floor/")
+
+
 def _dashboard(username: str):
     client = _client_for(username)
     return lambda: client.get("/")

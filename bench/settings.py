@@ -5,6 +5,7 @@ from guanxi.settings import *  # noqa: F403
 from guanxi.settings import ALLOWED_HOSTS, MIDDLEWARE
 
 MIDDLEWARE = ["guanxi.core.middleware.ServerTimingMiddleware", *MIDDLEWARE]
+ROOT_URLCONF = "bench.urls"  # adds the empty signed-in page of the "floor" scenario
 # Django's test Client sends Host: testserver.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 DEBUG = False
