@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .form_renderer import esc
 
 
 @dataclass(frozen=True)
@@ -207,14 +208,14 @@ def menu_html(request) -> SafeString:
 def _render(items: list[dict], active: str | None) -> str:
     out = []
     for counter, item in enumerate(items, start=1):
-        icon = f'<i class="ti {escape(item["icon"])}" aria-hidden="true"></i>'
-        label = escape(item["label"])
+        icon = f'<i class="ti {esc(item["icon"])}" aria-hidden="true"></i>'
+        label = esc(item["label"])
         if item["children"]:
             on = any(child["url"] == active for child in item["children"])
             links = "".join(
-                f'<a class="dropdown-item{" active" if child["url"] == active else ""}" href="{escape(child["url"])}"'
-                f'{_CURRENT if child["url"] == active else ""}><i class="ti {escape(child["icon"])} me-2" '
-                f'aria-hidden="true"></i>{escape(child["label"])}</a>'
+                f'<a class="dropdown-item{" active" if child["url"] == active else ""}" href="{esc(child["url"])}"'
+                f'{_CURRENT if child["url"] == active else ""}><i class="ti {esc(child["icon"])} me-2" '
+                f'aria-hidden="true"></i>{esc(child["label"])}</a>'
                 for child in item["children"]
             )
             out.append(
@@ -227,7 +228,7 @@ def _render(items: list[dict], active: str | None) -> str:
         else:
             on = item["url"] == active
             out.append(
-                f'<li class="nav-item{" active" if on else ""}"><a class="nav-link" href="{escape(item["url"])}"'
+                f'<li class="nav-item{" active" if on else ""}"><a class="nav-link" href="{esc(item["url"])}"'
                 f'{_CURRENT if on else ""}><span class="nav-link-icon d-md-none d-lg-inline-block">{icon}</span>'
                 f'<span class="nav-link-title">{label}</span></a></li>'
             )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from .form_renderer import html_attrs
+from .form_renderer import esc, html_attrs
 
 
 class LeanSelect(forms.Select):
@@ -25,7 +24,7 @@ class LeanSelect(forms.Select):
         if self.allow_multiple_selected:
             final["multiple"] = True
         selected = set(self.format_value(value))
-        parts = [f'<select name="{conditional_escape(name)}"{html_attrs(final)}>']
+        parts = [f'<select name="{esc(name)}"{html_attrs(final)}>']
         for option_value, label in choices:
             text = "" if option_value is None else str(option_value)
             mark = ""
@@ -33,7 +32,7 @@ class LeanSelect(forms.Select):
                 mark = " selected"
                 if not self.allow_multiple_selected:
                     selected = set()  # as Django: a single select marks its first match only
-            parts.append(f'\n  <option value="{conditional_escape(text)}"{mark}>{conditional_escape(label)}</option>\n')
+            parts.append(f'\n  <option value="{esc(text)}"{mark}>{esc(label)}</option>\n')
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every value is escaped above)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from guanxi.core.form_renderer import esc as escape
 
 from .filing import filing_status, today
 from .models import Category, SpecialKind, Status
