@@ -121,13 +121,18 @@ def _built_for(user) -> tuple[tuple, list[dict]]:
         get_script_prefix(),
         settings.ROOT_URLCONF,
     )
-    items = _built.get(key)
-    if items is None:
-        items = _build(user, modules)
-        if len(_built) >= _BUILT_MAX:
-            _built.clear()
-        _built[key] = items
-    return key, items
+    return key, _remember(_built, key, lambda: _build(user, modules))
+
+
+def _remember(store: dict, key, build):
+    """store[key], built on first use; the store is emptied when full (a few entries are live)."""
+    value = store.get(key)
+    if value is None:
+        value = build()
+        if len(store) >= _BUILT_MAX:
+            store.clear()
+        store[key] = value
+    return value
 
 
 def menu_for_user(user, path: str | None = None) -> list[dict]:
@@ -195,13 +200,7 @@ _CURRENT = ' aria-current="page"'
 def menu_html(request) -> SafeString:
     key, items = _built_for(request.user)
     active = _active_url(items, request.path)
-    html_key = (key, get_language(), active)
-    html = _html.get(html_key)
-    if html is None:
-        html = _render(items, active)
-        if len(_html) >= _BUILT_MAX:
-            _html.clear()
-        _html[html_key] = html
+    html = _remember(_html, (key, get_language(), active), lambda: _render(items, active))
     return mark_safe(html)  # noqa: S308 (_render escapes every value)
 
 
