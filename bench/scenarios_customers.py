@@ -458,10 +458,6 @@ Fixed (issues 3 and 4):
   every change to users, positions, roles and units replaces; the menu is built once per
   permission set; the bell's unread count is cached per user; the benchmark runs with Redis for
   cache and sessions, as deployed. Dashboard 29 → 11–15 ms p50.
-- **The list's rows and filters**: the 50 rows are built in Python (`customers/list_rows.py`, the
-  same markup) and the unit, region and tag options come from a per-model versioned cache
-  (`core/choice_cache.py`). The list's p50 went 80 → 42 ms on a quiet machine but 63 ms in the
-  full run below (the same build measured 40–70 ms across the session on this shared machine).
 - **Search**: the header box asks for a drop-down of the first 8 matches while the user types
   (an htmx fragment without the page shell); the search reads the matching ids first, unordered,
   because `ORDER BY id DESC LIMIT n` walked the primary key backwards past 120,000 rows for a
@@ -477,20 +473,42 @@ Fixed (issues 3 and 4):
   pattern-ops twin, and history tables copied every index of their model (22 on the customer's
   history); one index per key now, and history tables keep only the record id and foreign keys.
   The pinyin of a name is computed once per word (the initials from the syllables).
+- **The list's rows and filters** (this round): the 50 rows are read as tuples — ids, then their
+  columns with owner, unit and region names by join, then their tag names — and built in Python
+  (`customers/list_rows.py`, the same markup; no model instances). The filter form's class is
+  built once per FilterSet instead of per page view, its selects are written straight from the
+  choices (`core/widgets.LeanSelect`, Django's markup), the field wrapper is Python
+  (`bs_field`), the sidebar menu is one cached string per menu, language and active entry, the
+  unit/region/tag options are kept per process under their version, and hot loops escape
+  without Django's lazy-argument wrapper. List p50 on a quiet machine 36 → 22–25 ms.
+- **Region filter** (general manager, 片区 south sorted by name, 26–60 ms of SQL): names begin with
+  their city, so walking the category-name index met long runs of other regions. The region
+  tree is read as an id list and the index carries the region (partial, live records only:
+  migration `0012_category_name_region_index`): 34 → 4.5 ms.
+- **Contact-name search** (p95 97 ms): two-character names (冯峰) also ran the "inside a company
+  name" branch, whose pinyin trigrams ("fengfeng") read 40 ms of index entries. The drop-down now
+  runs that branch only when the other branches find fewer customers than it shows (a common
+  name fills it from contacts); the results page still runs it. The rows are re-read by id
+  alone instead of repeating the conditions with their 500-id lists.
+- **Request floor**: a new scenario measures an empty signed-in page (session, user, principal,
+  middleware): about 2 ms p50 here.
 
 Still missing the targets, and why:
-- **Within 3× of bare SQL when the SQL takes 1–3 ms** (phone, mobile, credit code, the duplicate
-  check): the request itself (middleware, session, user, the template) costs 4–5 ms before any
-  customer row is read, so a 2 ms query cannot be served within 6 ms. Every such page is far
-  inside the 50 ms (20 ms) budget.
-- **Import throughput** (1,508 rows/s in the full run; 1,880–2,100 in single runs on a quieter
-  machine): a third of the time is PostgreSQL writing rows into a table with two trigram GIN
-  indexes, the rest Python (pinyin, xlsx parsing, validation) on the same two cores.
-- **The list pages** (63–73 ms p50): about 40 ms is Python — the filter form's sixteen fields
-  through their field template, the ORM building 50 rows with owner, unit, region and tags, and
-  the page shell. Next: the filter form built like the rows, and the rows read as tuples.
-- **Contact-name search p95** (97 ms): a few sampled common names still take 60–80 ms of bare SQL;
-  not analysed yet.
+- **Within 3× of bare SQL when the SQL takes about 1–3 ms** (name, initials, phone, mobile and
+  credit-code drop-downs, the results page, the rep's and manager's lists): the request floor
+  alone is about 2 ms, so a 1 ms query cannot be served within 3 ms whatever the page does;
+  the drop-downs spend 5–9 ms in all, the lists 20–30 ms. Every such page is well inside
+  50 ms. The ratio holds where the SQL is heavier (general manager's list, contact names).
+- **Import throughput**: see the import rows above; a third of the time is PostgreSQL writing
+  rows into a table with two trigram GIN indexes, the rest Python (pinyin, xlsx parsing,
+  validation) on the same two cores.
+
+Noticed, not fixed: a sales rep who is also a team member (协作人) of a few customers has the scope
+`owner = me OR id IN (…)`; for "newest first" PostgreSQL may walk the primary key backwards
+until 50 rows pass, which is quick while the rep's customers are recent and slow when newer
+rows of others come first (27 ms after a 100,000-row import of another owner). A bitmap of
+both branches and a top-N sort reads 2,000 rows in 4 ms; a per-branch LIMIT would make it
+certain.
 """
 
 
