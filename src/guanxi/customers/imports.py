@@ -29,10 +29,11 @@ import hashlib
 import io
 import json
 import logging
+import operator
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -63,6 +64,8 @@ from .models import (
     Status,
     Tag,
 )
+from .normalize import _NOT_WORD, PhoneError, PhoneNumber, fold, name_key, parse_phone, trade_key
+from .validators import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS, normalize_mobile, normalize_phone, validate_credit_code
 
 log = logging.getLogger(__name__)
 
@@ -392,28 +395,65 @@ def _word_pinyin(word: str) -> tuple[str, str]:
     return "".join(syllables), "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
 
 
-_PINYIN = None
+def _han_runs():
+    """A pattern splitting text into runs of characters pypinyin reads as Chinese and runs of
+    other characters, exactly as its simple segmentation does (its RE_HANS, char by char)."""
+    from pypinyin.constants import RE_HANS
+
+    pattern = RE_HANS.pattern
+    if not (pattern.startswith("^(?:[") and pattern.endswith("])+$")):  # pragma: no cover - another pypinyin
+        return None
+    return re.compile("(" + pattern[4:-3] + "+)")
+
+
+_HAN_RUNS = _han_runs()
+
+
+@lru_cache(maxsize=100_000)
+def _han_run_words(run: str) -> tuple[str, ...]:
+    """pypinyin's words of one run of Chinese characters (phrase segmentation), memoised: the
+    runs of company names repeat (上海华新钢铁, 有限公司 …)."""
+    from pypinyin.seg.simpleseg import seg
+
+    return tuple(seg(run))
+
+
+def _segment(text: str) -> list[str]:
+    """pypinyin.core.Pinyin().seg(text): runs of other characters kept whole, runs of Chinese
+    characters segmented into phrases (each run on its own, so the runs can be memoised)."""
+    if _HAN_RUNS is None:  # pragma: no cover
+        from pypinyin.core import Pinyin
+
+        return Pinyin().seg(text)
+    words: list[str] = []
+    for i, run in enumerate(_HAN_RUNS.split(text)):
+        if not run:
+            continue
+        if i % 2:  # a captured run of Chinese characters
+            words += _han_run_words(run)
+        else:
+            words.append(run)
+    return words
 
 
 def pinyin_keys(name: str) -> tuple[str, str]:
-    """Same result as customers.normalize.pinyin_keys, about four times faster for many names:
-    the text is segmented once and each word's pinyin is memoised."""
-    global _PINYIN
-    from .normalize import _NOT_WORD, fold
-
+    """Same result as customers.normalize.pinyin_keys, many times faster for many names: the
+    text is segmented once, runs of Chinese characters and each word's pinyin are memoised, and
+    other characters (digits, Latin letters) are their own pinyin and initials (pypinyin keeps
+    characters without a reading as they are, in every style)."""
     text = fold(name).lower()
     if not text:
         return "", ""
-    if _PINYIN is None:
-        from pypinyin.core import Pinyin
-
-        _PINYIN = Pinyin()
     # Most names end in a company form (有限公司 …), a word of its own: segment only the part
     # before it, whose words vary, and take the form's pinyin from the memo.
     tail = next((s for s in _PINYIN_TAILS if text.endswith(s) and len(text) > len(s)), "")
-    words = [*_PINYIN.seg(text[: len(text) - len(tail)]), tail] if tail else _PINYIN.seg(text)
+    words = [*_segment(text[: len(text) - len(tail)]), tail] if tail else _segment(text)
     full, initials = [], []
     for word in words:
+        if _HAN_RUNS is not None and not _HAN_RUNS.match(word):
+            full.append(word)
+            initials.append(word)
+            continue
         a, b = _word_pinyin(word)
         full.append(a)
         initials.append(b)
@@ -432,57 +472,87 @@ _SIMPLE_PHONE = re.compile(r"[+\d\s\-()]*\d{4}")
 
 @lru_cache(maxsize=100_000)
 def _phone_template(template: str):
-    from .normalize import PhoneError, parse_phone
-
     try:
         return parse_phone(template)
     except PhoneError as exc:
         return exc.code
 
 
-def fast_parse_phone(raw: str):
-    """customers.normalize.parse_phone, memoised by number prefix (see above)."""
-    from .normalize import PhoneError, PhoneNumber, fold, parse_phone
-
-    text = fold(raw)
+def _fast_phone(text: str) -> tuple[str, str, str] | None:
+    """(kind, digits, formatted) of a folded number through the memo of its prefix; None when
+    it needs the full parse. Raises PhoneError like parse_phone."""
     if _SIMPLE_PHONE.fullmatch(text):
-        head, tail = text[:-4], text[-4:]
-        if sum(ch.isdigit() for ch in head) >= 6:
+        head = text[:-4]
+        if sum(map(str.isdigit, head)) >= 6:
             r = _phone_template(head + "0000")
             if isinstance(r, str):
                 raise PhoneError(r)
             if not r.extension and r.digits.endswith("0000") and r.display.endswith("0000"):
-                return PhoneNumber(r.kind, r.digits[:-4] + tail, r.display[:-4] + tail, "")
+                tail = text[-4:]
+                return r.kind, r.digits[:-4] + tail, r.display[:-4] + tail
+    return None
+
+
+def fast_parse_phone(raw: str):
+    """customers.normalize.parse_phone, memoised by number prefix (see above)."""
+    r = _fast_phone(fold(raw))
+    if r is not None:
+        return PhoneNumber(r[0], r[1], r[2], "")
     return parse_phone(raw)
 
 
 def fast_phone_key(raw: str) -> str:
-    from .normalize import PhoneError
-
     if not raw:
         return ""
     try:
-        return fast_parse_phone(raw).digits
+        r = _fast_phone(fold(raw))
+        return r[1] if r is not None else parse_phone(raw).digits
     except PhoneError:
         return ""
 
 
 def _phone_value(text: str, *, mobile: bool) -> str:
     """The stored form (validators.normalize_mobile / normalize_phone), their message on error."""
-    from .normalize import PhoneError
-
     try:
-        number = fast_parse_phone(text)
+        r = _fast_phone(fold(text))
+        if r is None:
+            number = parse_phone(text)
+            r = (number.kind, number.digits, number.formatted)
     except PhoneError:
-        number = None
-    if number is None or (mobile and number.kind != "mobile"):
-        from .validators import normalize_mobile, normalize_phone
-
+        r = None
+    if r is None or (mobile and r[0] != "mobile"):
         try:
             return (normalize_mobile if mobile else normalize_phone)(text)
         except ValidationError as exc:
             raise RowError(_messages(exc)) from exc
-    return number.digits if mobile else number.formatted
+    return r[1] if mobile else r[2]
+
+
+# Valid credit codes and plain e-mail addresses are accepted by a cheaper test that can only
+# say yes where the full validator says yes; anything else goes through the validator (and
+# its message).
+_CREDIT_CODE_JUNK = re.compile(r"[\s\-]+")
+_CREDIT_CODE_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_CREDIT_CODE_VALUES = {ch: i for i, ch in enumerate(CREDIT_CODE_CHARS)}
+
+
+def _credit_code_value(text: str) -> str:
+    """validators.validate_credit_code, with its message as a RowError."""
+    value = _CREDIT_CODE_JUNK.sub("", fold(text)).upper()
+    if len(value) == 18 and _CREDIT_CODE_SHAPE.fullmatch(value):
+        values = _CREDIT_CODE_VALUES
+        total = sum(values[ch] * w for ch, w in zip(value[:17], CREDIT_CODE_WEIGHTS))  # noqa: B905 - both 17 long
+        if CREDIT_CODE_CHARS[(31 - total % 31) % 31] == value[17]:
+            return value
+    try:
+        return validate_credit_code(text)
+    except ValidationError as exc:
+        raise RowError(_messages(exc)) from exc
+
+
+# A subset of what django's EmailValidator accepts: a dot-atom of letters, digits and _ + -,
+# host labels of letters, digits and inner hyphens, a top-level domain of letters.
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
 # ------------------------------------------------------------------ the rows
@@ -527,6 +597,7 @@ class Lookups:
     users: dict[str, list[int]]
     user_units: dict[int, tuple[int, str]]  # user id -> (unit id, unit path)
     choices: dict[str, dict[str, str]]
+    choice_memo: dict[str, dict[str, str | None]] = field(default_factory=dict)  # field key -> {cell text: value}
 
     @classmethod
     def load(cls, actor, fields: Iterable[ImportField]) -> Lookups:
@@ -590,6 +661,9 @@ class Lookups:
         return False
 
 
+_UNKNOWN = object()
+
+
 def _parse_value(f: ImportField, text: str, lookups: Lookups):
     kind = f.kind
     if kind == "text":
@@ -598,17 +672,14 @@ def _parse_value(f: ImportField, text: str, lookups: Lookups):
             raise RowError(_("%(field)s is too long: at most %(max)d characters.") % {"field": f.label, "max": limit})
         return text
     if kind == "credit_code":
-        from .validators import validate_credit_code
-
-        try:
-            return validate_credit_code(text)
-        except ValidationError as exc:
-            raise RowError(_messages(exc)) from exc
+        return _credit_code_value(text)
     if kind == "phone":
         return _phone_value(text, mobile=False)
     if kind == "mobile":
         return _phone_value(text, mobile=True)
     if kind == "email":
+        if len(text) <= 320 and _PLAIN_EMAIL.fullmatch(text):
+            return text
         try:
             _EMAIL(text)
         except ValidationError as exc:
@@ -622,7 +693,10 @@ def _parse_value(f: ImportField, text: str, lookups: Lookups):
             raise RowError(_("“%(value)s” is not a website address.") % {"value": text}) from exc
         return text[:200]
     if kind == "choice":
-        value = lookups.choices[f.key].get(header_key(text))
+        memo = lookups.choice_memo.setdefault(f.key, {})
+        value = memo.get(text, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = memo[text] = lookups.choices[f.key].get(header_key(text))
         if value is None:
             allowed = "、".join(str(label) for _v, label in f.choices.choices)
             raise RowError(
@@ -678,7 +752,21 @@ def _max_length(f: ImportField) -> int | None:
 
 def parse_rows(table: xlsx.Table, mapping: dict[str, str], lookups: Lookups, progress: Callable[[int], None] | None = None) -> list[Row]:
     """Each data row parsed and validated (no database access besides `lookups`)."""
-    columns = [(int(col), FIELDS_BY_KEY[key]) for col, key in mapping.items() if key in FIELDS_BY_KEY]
+    # (column, field, where the value goes: "tags" | "contact" | "customer", its key there, the
+    # length limit of a plain text field or -1 for the other kinds)
+    columns = []
+    for col, key in mapping.items():
+        if key not in FIELDS_BY_KEY:
+            continue
+        f = FIELDS_BY_KEY[key]
+        if f.key == "tags":
+            target, name = "tags", ""
+        elif f.target == "contact":
+            target, name = "contact", f.field_name
+        else:
+            target, name = "customer", {"owner": "owner_id", "region": "region_id"}.get(f.key, f.field_name)
+        limit = (_max_length(f) or 0) if f.kind == "text" else -1
+        columns.append((int(col), f, target, name, limit))
     today = timezone.localdate()
     rows: list[Row] = []
     total = len(table.rows) or 1
@@ -686,25 +774,25 @@ def parse_rows(table: xlsx.Table, mapping: dict[str, str], lookups: Lookups, pro
         row = Row(number, cells)
         customer: dict = {}
         contact: dict = {}
-        for col, f in columns:
-            text = cells[col] if col < len(cells) else ""
+        width = len(cells)
+        for col, f, target, name, limit in columns:
+            text = cells[col] if col < width else ""
             if not text:
                 continue
-            try:
-                value = _parse_value(f, text, lookups)
-            except RowError as exc:
-                row.errors.append(f"{f.label}: {exc}")
-                continue
-            if f.key == "tags":
-                row.tags = value
-            elif f.target == "contact":
-                contact[f.field_name] = value
-            elif f.key == "owner":
-                customer["owner_id"] = value
-            elif f.key == "region":
-                customer["region_id"] = value
+            if limit >= 0 and (not limit or len(text) <= limit):
+                value = text  # a text field within its length: what _parse_value returns
             else:
-                customer[f.field_name] = value
+                try:
+                    value = _parse_value(f, text, lookups)
+                except RowError as exc:
+                    row.errors.append(f"{f.label}: {exc}")
+                    continue
+            if target == "customer":
+                customer[name] = value
+            elif target == "contact":
+                contact[name] = value
+            else:
+                row.tags = value
         name = customer.get("name", "")
         if not name and not any(m.startswith(str(FIELDS_BY_KEY["name"].label)) for m in row.errors):
             row.errors.append(_("Customer name: this field is required."))
@@ -727,8 +815,6 @@ def parse_rows(table: xlsx.Table, mapping: dict[str, str], lookups: Lookups, pro
             pass  # the special kind is optional in the archive; completeness reports it if the policy requires it
         row.customer = customer
         phones = tuple(k for k in {fast_phone_key(customer.get("phone", "")), contact.get("mobile", "")} if k)
-        from .normalize import name_key
-
         row.keys = (name_key(name) if name else "", customer.get("credit_code", ""), phones)
         rows.append(row)
         if progress and n % 5000 == 0:
@@ -779,13 +865,24 @@ LOOKUP_CHUNK = 10_000
 _PROBE_SETTINGS = ("SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
 
 
+_KEY_SEPARATOR = "\x1f"  # never part of a key (name keys hold word characters, codes and phones alphanumerics)
+
+
 def _key_lookups(sql: str, keys) -> list[tuple]:
+    """Runs `sql` (its %(keys)s is a varchar[] of keys) per LOOKUP_CHUNK keys. The keys are sent
+    as one text split by the database (adapting a list of 10,000 strings costs more in Python
+    than the query), or as a list when a key holds the separator."""
     rows: list[tuple] = []
+    joined = sql % {"keys": f"string_to_array(%s, '{_KEY_SEPARATOR}')::varchar[]"}
+    listed = sql % {"keys": "%s::varchar[]"}
     with transaction.atomic(), connection.cursor() as cursor:
         for setting in _PROBE_SETTINGS:
             cursor.execute(setting)
         for chunk in _chunks(keys, LOOKUP_CHUNK):
-            cursor.execute(sql, [chunk])
+            if any(_KEY_SEPARATOR in k for k in chunk):
+                cursor.execute(listed, [chunk])
+            else:
+                cursor.execute(joined, [_KEY_SEPARATOR.join(chunk)])
             rows += cursor.fetchall()
     return rows
 
@@ -797,7 +894,7 @@ def _lookup_customers(column: str, keys: set[str]):
         return
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT c.id, c.{column} FROM unnest(%s::varchar[]) AS k(v) JOIN customers_customer c ON c.{column} = k.v "
+            f"SELECT c.id, c.{column} FROM unnest(%(keys)s) AS k(v) JOIN customers_customer c ON c.{column} = k.v "
             "WHERE c.merged_into_id IS NULL"
         )
         yield from _key_lookups(sql, keys)
@@ -813,7 +910,7 @@ def _lookup_mobiles(mobiles: list[str]):
         return
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT DISTINCT ct.customer_id, ct.mobile FROM unnest(%s::varchar[]) AS k(v) "
+            "SELECT DISTINCT ct.customer_id, ct.mobile FROM unnest(%(keys)s) AS k(v) "
             "JOIN customers_contact ct ON ct.mobile = k.v JOIN customers_customer c ON c.id = ct.customer_id "
             "WHERE c.merged_into_id IS NULL AND ct.erased_at IS NULL"
         )
@@ -1038,8 +1135,10 @@ def start_import(*, actor, upload) -> ImportJob:
     Raises xlsx.FileRejected (a DomainError) for an unacceptable file."""
     _check_permission(actor)
     name = getattr(upload, "name", "") or "upload"
-    table = xlsx.read_table(upload, name, header_matcher=lambda t: match_header(t) is not None)
-    if not table.rows:
+    # The whole file is checked and parsed, but the rows are only counted here: the analysis
+    # reads them (from the stored file, maybe in another process).
+    table = xlsx.read_table(upload, name, header_matcher=lambda t: match_header(t) is not None, keep_rows=False)
+    if not table.row_count:
         raise xlsx.FileRejected(_("The sheet has a header but no data rows."))
     upload.seek(0)
     job = ImportJob(
@@ -1048,11 +1147,11 @@ def start_import(*, actor, upload) -> ImportJob:
         file_kind=table.kind,
         headers=table.headers,
         mapping=auto_mapping(table.headers),
-        counts={"rows": len(table.rows)},
+        counts={"rows": table.row_count},
     )
     job.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.{table.kind}", ContentFile(upload.read()), save=False)
     job.save()
-    audit.record("customers.import_uploaded", subject=job, data={"file": job.original_name, "rows": len(table.rows), "kind": table.kind})
+    audit.record("customers.import_uploaded", subject=job, data={"file": job.original_name, "rows": table.row_count, "kind": table.kind})
     return job
 
 
@@ -1208,24 +1307,40 @@ def _merge_into(target: Row, source: Row) -> None:
 
 def _search_keys(customer: Customer, name_key_value: str | None = None) -> None:
     """`name_key_value`: the name key the analysis already computed for this name."""
-    from .normalize import name_key, trade_key
-
     customer.name_key = name_key(customer.name) if name_key_value is None else name_key_value
     customer.trade_key = trade_key(customer.name)
     customer.pinyin, customer.initials = pinyin_keys(customer.name)
     customer.phone_key = fast_phone_key(customer.phone)
 
 
-def _derived(customers: list[Customer], rows: list[Row]) -> None:
-    """Filing deadline (customers.filing) and completeness (customers.completeness) computed
-    before the insert, so no second pass over the rows is needed."""
+def _deriver(rows: list[Row]) -> Callable[[Customer, Row], None]:
+    """A function setting a new customer's filing deadline (customers.filing) and completeness
+    (customers.completeness) before the insert, so no second pass over the rows is needed. Call
+    it before the customer has its id (completeness looks the unsaved row's facts up by pk).
+    What it reads from the database (working days, the policy, custom fields) is loaded here for
+    the dates and categories of `rows`, so it runs without queries while a COPY streams."""
     try:
         from . import filing
     except ImportError:  # pragma: no cover
         filing = None
+    try:
+        from . import completeness
+        from .completeness import _Defs, _Facts
+    except ImportError:  # pragma: no cover
+        completeness = None
     deadlines: dict[dt.date, dt.date] = {}
     today = timezone.localdate()
-    for c in customers:
+    defs = _Defs() if completeness is not None else None
+    keys_by_cat: dict[str, list[str]] = {}
+    for d in {row.customer.get("first_contact_date") or today for row in rows}:
+        if filing is not None:
+            deadlines[d] = filing.filing_deadline_for(d)
+    if completeness is not None:
+        for category in {row.customer.get("category") or Category.DIRECT for row in rows}:
+            keys_by_cat[category] = completeness.required_keys(category, defs=defs)
+            defs.get(category)
+
+    def derive(c: Customer, row: Row) -> None:
         if c.first_contact_date is None:
             c.first_contact_date = today
         if filing is not None:
@@ -1233,14 +1348,8 @@ def _derived(customers: list[Customer], rows: list[Row]) -> None:
             if d not in deadlines:
                 deadlines[d] = filing.filing_deadline_for(d)
             c.filing_deadline = deadlines[d]
-    try:
-        from . import completeness
-        from .completeness import _Defs, _Facts
-    except ImportError:  # pragma: no cover
-        return
-    defs = _Defs()
-    keys_by_cat: dict[str, list[str]] = {}
-    for c, row in zip(customers, rows, strict=True):
+        if completeness is None:  # pragma: no cover
+            return
         if c.category not in keys_by_cat:
             keys_by_cat[c.category] = completeness.required_keys(c.category, defs=defs)
         contacts = [x for x in (row.contact, *row.extra_contacts) if x]
@@ -1250,6 +1359,8 @@ def _derived(customers: list[Customer], rows: list[Row]) -> None:
             with_tags={None} if row.tags else set(),
         )
         c.completeness, c.missing_fields = completeness.compute(c, keys_by_cat[c.category], facts, defs.get(c.category))
+
+    return derive
 
 
 _DEFAULTS: dict[type, tuple[dict, list]] = {}
@@ -1279,61 +1390,123 @@ def new_instance(model, values: dict):
     return obj
 
 
-def insert_with_history(model, objs: list, *, actor, now, history: dict) -> list:
-    """Inserts `objs` and one "+" field-history row each (stamped with the acting context).
-    PostgreSQL: ids drawn from the sequence, then COPY for both tables (an order of magnitude
-    faster than INSERT with parameters); elsewhere simple-history's bulk_create_with_history."""
-    if not objs:
-        return []
-    for obj in objs:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                setattr(obj, f.attname, now)
+_AUTO_NOW: dict[type, tuple[str, ...]] = {}
+
+
+def _auto_now_fields(model) -> tuple[str, ...]:
+    if model not in _AUTO_NOW:
+        _AUTO_NOW[model] = tuple(
+            f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        )
+    return _AUTO_NOW[model]
+
+
+def insert_with_history(
+    model, objs: Iterable, *, actor, now, history: dict, count: int | None = None, progress: Callable[[int], None] | None = None
+) -> list:
+    """Inserts `objs` and one "+" field-history row each (stamped with the acting context);
+    returns them as a list, with their ids. `objs` may be a generator (then `count` says how
+    many it yields): on PostgreSQL its objects are built while the database already stores the
+    earlier ones, so the generator must not query the database. `progress(n)` is called after
+    every BATCH_SIZE objects with how many are done.
+    PostgreSQL: ids drawn from the sequence, then one COPY for each table (an order of magnitude
+    faster than INSERT with parameters); elsewhere simple-history's bulk_create_with_history in
+    batches of BATCH_SIZE."""
+    auto_now = _auto_now_fields(model)
     if connection.vendor != "postgresql":
         from simple_history.utils import bulk_create_with_history
 
-        return bulk_create_with_history(
-            objs, model, batch_size=BATCH_SIZE, default_user=actor, default_date=now, custom_historical_attrs=history
-        )
-    from psycopg.types.json import Jsonb
+        done: list = []
+        for batch in _chunks(objs, BATCH_SIZE):
+            for obj in batch:
+                for attname in auto_now:
+                    setattr(obj, attname, now)
+            done += bulk_create_with_history(
+                batch, model, batch_size=BATCH_SIZE, default_user=actor, default_date=now, custom_historical_attrs=history
+            )
+            if progress:
+                progress(len(done))
+        return done
+    if count is None:
+        objs = list(objs)
+        count = len(objs)
+    if not count:
+        return []
     from simple_history.utils import get_history_manager_for_model
 
     pk = model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [model._meta.db_table, pk.column, len(objs)]
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [model._meta.db_table, pk.column, count]
         )
-        for obj, (new_id,) in zip(objs, cursor.fetchall(), strict=True):
+        ids = [new_id for (new_id,) in cursor.fetchall()]
+    fields = list(model._meta.concrete_fields)
+    names = [f.attname for f in fields]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+    pick = operator.itemgetter(*names)
+    alias = connection.alias
+    done: list = []
+    values: list[list] = []  # each object's column values, kept for its history row
+
+    def rows():
+        for obj, new_id in zip(objs, ids, strict=True):
             obj.pk = new_id
             obj._state.adding = False
-            obj._state.db = connection.alias
-
-    def rows(fields, fixed):
-        names = [f.attname for f in fields]
-        json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
-        for o in objs:
-            d = {**o.__dict__, **fixed}
-            values = [d.get(n) for n in names]
+            obj._state.db = alias
+            d = obj.__dict__
+            for attname in auto_now:
+                d[attname] = now
+            try:
+                row = list(pick(d))
+            except KeyError:  # an attribute never set (not built by new_instance)
+                row = [d.get(n) for n in names]
             for i in json_at:
-                if values[i] is not None:
-                    values[i] = Jsonb(values[i])
-            yield values
+                if row[i] is not None:
+                    row[i] = json.dumps(row[i])  # text COPY: the database parses it as jsonb
+            done.append(obj)
+            values.append(row)
+            if progress and len(done) % BATCH_SIZE == 0:
+                progress(len(done))
+            yield row
 
-    fields = list(model._meta.concrete_fields)
-    _copy(model, fields, rows(fields, {}))
+    with connection.execute_wrapper(_no_queries_while_copying):
+        _copy(model, fields, rows())
+    if progress and len(done) % BATCH_SIZE:
+        progress(len(done))
     hist = get_history_manager_for_model(model).model
     hist_fields = [f for f in hist._meta.concrete_fields if f.attname != "history_id"]
     fixed = {**history, "history_date": now, "history_change_reason": None, "history_type": "+", "history_user_id": actor.pk}
-    _copy(hist, hist_fields, rows(hist_fields, fixed))
-    return objs
+    # A history row: the object's values, then the history fields (picked from row + extra).
+    at = {n: i for i, n in enumerate(names)}
+    extra_names = [f.attname for f in hist_fields if f.attname not in at]
+    for name in extra_names:
+        if name not in fixed:
+            raise ValueError(f"no value for {hist.__name__}.{name}")  # pragma: no cover - schema drift
+    at.update({n: len(names) + j for j, n in enumerate(extra_names)})
+    extra = [fixed[n] for n in extra_names]
+    hist_pick = operator.itemgetter(*(at[f.attname] for f in hist_fields))
+
+    def history_rows():
+        for row in values:
+            row += extra
+            yield hist_pick(row)
+
+    _copy(hist, hist_fields, history_rows())
+    return done
+
+
+def _no_queries_while_copying(execute, sql, params, many, context):
+    # The connection is busy with the COPY: a query now would wait for it forever.
+    raise RuntimeError("a database query was made while building the rows of a COPY")
 
 
 def _copy(model, fields, rows) -> None:
     qn = connection.ops.quote_name
     sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write_row = copy.write_row
         for row in rows:
-            copy.write_row(row)
+            write_row(row)
 
 
 def write(analysis: Analysis, *, actor, decisions: dict, progress: Callable[[int], None] | None = None) -> dict:
@@ -1370,23 +1543,33 @@ def write(analysis: Analysis, *, actor, decisions: dict, progress: Callable[[int
     now = timezone.now()
     customer_fields = {f.name for f in Customer._meta.concrete_fields}
 
-    # New customers
-    customers = []
-    for row in to_create:
-        data = {k: v for k, v in row.customer.items() if k in customer_fields or k.endswith("_id")}
-        data.setdefault("category", Category.DIRECT)
-        data.setdefault("status", Status.POTENTIAL)
-        c = new_instance(Customer, {**data, "created_by_id": actor.pk, "created_at": now})
-        _search_keys(c, row.keys[0] if row.keys and row.keys[0] else None)
-        customers.append(c)
-    _derived(customers, to_create)
+    # New customers: each one built (search keys, filing deadline, completeness) as the insert
+    # consumes it, so on PostgreSQL the database stores rows while the next ones are computed.
+    derive = _deriver(to_create)
+    actor_id = actor.pk
+
+    def new_customers():
+        for row in to_create:
+            data = {k: v for k, v in row.customer.items() if k in customer_fields or k.endswith("_id")}
+            data.setdefault("category", Category.DIRECT)
+            data.setdefault("status", Status.POTENTIAL)
+            c = new_instance(Customer, {**data, "created_by_id": actor_id, "created_at": now})
+            _search_keys(c, row.keys[0] if row.keys and row.keys[0] else None)
+            derive(c, row)
+            yield c
+
     if progress:
         progress(10)
-    created: list[Customer] = []
-    for i, batch in enumerate(_chunks(list(zip(customers, to_create, strict=True)))):
-        created += insert_with_history(Customer, [c for c, _r in batch], actor=actor, now=now, history=history)
-        if progress:
-            progress(10 + 50 * (i + 1) * BATCH_SIZE // max(len(customers), 1))
+    total = max(len(to_create), 1)
+    created: list[Customer] = insert_with_history(
+        Customer,
+        new_customers(),
+        actor=actor,
+        now=now,
+        history=history,
+        count=len(to_create),
+        progress=(lambda done: progress(10 + 50 * done // total)) if progress else None,
+    )
     contacts: list[Contact] = []
     for c, row in zip(created, to_create, strict=True):
         for data in (row.contact, *row.extra_contacts):
@@ -1427,8 +1610,7 @@ def write(analysis: Analysis, *, actor, decisions: dict, progress: Callable[[int
         updated = len(objs)
         _tag(objs, [r for pk in (o.pk for o in objs) for r in to_update[pk][:1]], history, actor, now)
     if contacts:
-        for batch in _chunks(contacts):
-            insert_with_history(Contact, batch, actor=actor, now=now, history=history)
+        insert_with_history(Contact, contacts, actor=actor, now=now, history=history)
     _tag(created, to_create, history, actor, now)
     if progress:
         progress(90)

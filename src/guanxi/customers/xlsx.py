@@ -69,6 +69,9 @@ _FULLWIDTH[0x3000] = 0x20  # ideographic space
 for _keep in "（）【】，。：；！？、":
     _FULLWIDTH.pop(ord(_keep), None)
 _FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH)
+# Whether a text holds anything halfwidth() changes: a regex search is much cheaper than
+# str.translate over Chinese text, and most cells hold no full-width character.
+_HAS_FULLWIDTH = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FULLWIDTH)) + "]")
 
 
 def halfwidth(text: str) -> str:
@@ -80,7 +83,11 @@ def halfwidth(text: str) -> str:
 def cell_text(value: Any) -> str:
     """One cell as clean text (see the module docstring)."""
     if type(value) is str:  # the common case first: a large import has millions of cells
-        return value.translate(_FULLWIDTH_TABLE).replace("\r\n", "\n").strip() if value else ""
+        if not value:
+            return ""
+        if _HAS_FULLWIDTH.search(value) is not None:
+            value = value.translate(_FULLWIDTH_TABLE)
+        return value.replace("\r\n", "\n").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -120,6 +127,7 @@ class Table:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     header_row: int = 1  # last spreadsheet row of the header block
     sheet_name: str = ""
+    row_count: int = 0  # data rows (len(rows), also when the rows were not kept)
 
 
 # ------------------------------------------------------------------ content checks
@@ -223,16 +231,23 @@ def check_xlsx_package(fileobj: IO[bytes]) -> None:
 
 
 def read_table(
-    fileobj: IO[bytes], name: str = "", *, header_matcher: Callable[[str], bool] | None = None, max_rows: int = MAX_ROWS
+    fileobj: IO[bytes],
+    name: str = "",
+    *,
+    header_matcher: Callable[[str], bool] | None = None,
+    max_rows: int = MAX_ROWS,
+    keep_rows: bool = True,
 ) -> Table:
     """Checks and parses an upload into a Table. `header_matcher(text)` says whether a cell
-    looks like a known column title (it picks the header row)."""
+    looks like a known column title (it picks the header row). With keep_rows=False the file is
+    checked and parsed all the same, but the data rows are only counted (`row_count`), not
+    converted to text: the same headers and count, for a fraction of the time."""
     kind = sniff(fileobj, name)
     if kind == "xlsx":
         grid, merges, sheet_name = _xlsx_grid(fileobj, max_rows)
     else:
         grid, merges, sheet_name = _csv_grid(fileobj, max_rows), [], ""
-    return _to_table(kind, grid, merges, header_matcher or (lambda text: False), sheet_name)
+    return _to_table(kind, grid, merges, header_matcher or (lambda text: False), sheet_name, keep_rows=keep_rows)
 
 
 def _too_many_rows(n: int) -> FileRejected:
@@ -337,7 +352,17 @@ def _csv_grid(fileobj: IO[bytes], max_rows: int) -> list[list[str]]:
     return grid
 
 
-def _to_table(kind: str, grid: list[list[Any]], merges, matcher: Callable[[str], bool], sheet_name: str) -> Table:
+def _filled(value: Any) -> bool:
+    """cell_text(value) != "", without building the text: for a string, halfwidth() turns only
+    the ideographic space into a space (both are whitespace to strip()) and "\r\n" into "\n"."""
+    if type(value) is str:
+        return not value.isspace() and value != ""
+    return cell_text(value) != ""
+
+
+def _to_table(
+    kind: str, grid: list[list[Any]], merges, matcher: Callable[[str], bool], sheet_name: str, *, keep_rows: bool = True
+) -> Table:
     width = max((len(r) for r in grid), default=0)
     if not width:
         raise FileRejected(_("The sheet is empty."))
@@ -375,6 +400,8 @@ def _to_table(kind: str, grid: list[list[Any]], merges, matcher: Callable[[str],
                 parts.append(text)
         headers.append(" ".join(parts))
     # Drop trailing columns without a header and without any value.
+    if not keep_rows:
+        return _counted_table(kind, grid, end, headers, width, sheet_name)
     rows: list[tuple[int, list[str]]] = []
     for i in range(end + 1, len(grid)):
         cells = [cell_text(v) for v in grid[i]]
@@ -388,7 +415,25 @@ def _to_table(kind: str, grid: list[list[Any]], merges, matcher: Callable[[str],
     if last < width:
         headers = headers[:last]
         rows = [(n, cells[:last]) for n, cells in rows]
-    return Table(kind=kind, headers=headers, rows=rows, header_row=end + 1, sheet_name=sheet_name)
+    return Table(kind=kind, headers=headers, rows=rows, header_row=end + 1, sheet_name=sheet_name, row_count=len(rows))
+
+
+def _counted_table(kind: str, grid: list[list[Any]], end: int, headers: list[str], width: int, sheet_name: str) -> Table:
+    """What _to_table gives without the rows: the non-empty data rows counted, and the
+    trailing columns without a header dropped unless some data row fills them."""
+    count = 0
+    named = max((c for c in range(width) if headers[c]), default=-1) + 1
+    last = named
+    for i in range(end + 1, len(grid)):
+        cells = grid[i]
+        if not any(_filled(v) for v in cells):
+            continue
+        count += 1
+        for c in range(len(cells) - 1, last - 1, -1):
+            if _filled(cells[c]):
+                last = c + 1
+                break
+    return Table(kind=kind, headers=headers[:last], rows=[], header_row=end + 1, sheet_name=sheet_name, row_count=count)
 
 
 def _header_row(head: list[list[str]], matcher: Callable[[str], bool]) -> int | None:
