@@ -17,6 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 
 from . import cache_versions
+from .memo import remember
 
 TTL = 3600
 _LOCAL_MAX = 64
@@ -42,14 +43,12 @@ def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
     """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
     version = cache_versions.current(_version_key(queryset.model))
     key = f"guanxi:choices:{name}:{version}:{get_language()}"
-    rows = _local.get(key)
-    if rows is not None:
+
+    def shared():
+        rows = cache.get(key)
+        if rows is None:
+            rows = [(obj.pk, str(label(obj))) for obj in queryset]
+            cache.set(key, rows, TTL)
         return rows
-    rows = cache.get(key)
-    if rows is None:
-        rows = [(obj.pk, str(label(obj))) for obj in queryset]
-        cache.set(key, rows, TTL)
-    if len(_local) >= _LOCAL_MAX:
-        _local.clear()
-    _local[key] = rows
-    return rows
+
+    return remember(_local, key, shared, limit=_LOCAL_MAX)

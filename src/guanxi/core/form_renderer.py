@@ -35,8 +35,9 @@ def html_attrs(attrs: dict) -> str:
     return "".join(out)
 
 
-def _option(option: dict) -> str:
-    return f'<option value="{esc(option["value"])}"{html_attrs(option["attrs"])}>{esc(option["label"])}</option>'
+def option_html(value, label, attrs: str = "") -> str:
+    """One <option> as django/forms/widgets/select_option.html writes it (`attrs` rendered)."""
+    return f'<option value="{esc(value)}"{attrs}>{esc(label)}</option>'
 
 
 def render_select(widget: dict) -> str | None:
@@ -47,7 +48,9 @@ def render_select(widget: dict) -> str | None:
             return None
         if group_name:
             parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-        parts.extend(f"\n  {_option(o)}\n" for o in options)  # the option template ends with a newline
+        parts.extend(
+            f"\n  {option_html(o['value'], o['label'], html_attrs(o['attrs']))}\n" for o in options
+        )  # the option template ends with a newline
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .form_renderer import esc
+from .memo import remember
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,6 @@ def entries_for(user) -> list[dict]:
 # The menu depends only on which permissions a user has (and the URL prefix): built once per
 # distinct permission set in this process, then copied per page to mark the active entry.
 _built: dict[tuple, list[dict]] = {}
-_BUILT_MAX = 256
 
 
 def _built_for(user) -> tuple[tuple, list[dict]]:
@@ -121,18 +121,7 @@ def _built_for(user) -> tuple[tuple, list[dict]]:
         get_script_prefix(),
         settings.ROOT_URLCONF,
     )
-    return key, _remember(_built, key, lambda: _build(user, modules))
-
-
-def _remember(store: dict, key, build):
-    """store[key], built on first use; the store is emptied when full (a few entries are live)."""
-    value = store.get(key)
-    if value is None:
-        value = build()
-        if len(store) >= _BUILT_MAX:
-            store.clear()
-        store[key] = value
-    return value
+    return key, remember(_built, key, lambda: _build(user, modules))
 
 
 def menu_for_user(user, path: str | None = None) -> list[dict]:
@@ -187,10 +176,6 @@ def _mark_active(items: list[dict], path: str) -> None:
                 return
 
 
-def menu_for(request) -> list[dict]:
-    return menu_for_user(request.user, request.path)
-
-
 # The sidebar's HTML per menu, language and active entry: the same few strings serve every page
 # view, where the template loop cost a few milliseconds a page.
 _html: dict[tuple, str] = {}
@@ -200,7 +185,7 @@ _CURRENT = ' aria-current="page"'
 def menu_html(request) -> SafeString:
     key, items = _built_for(request.user)
     active = _active_url(items, request.path)
-    html = _remember(_html, (key, get_language(), active), lambda: _render(items, active))
+    html = remember(_html, (key, get_language(), active), lambda: _render(items, active))
     return mark_safe(html)  # noqa: S308 (_render escapes every value)
 
 

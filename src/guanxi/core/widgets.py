@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from .form_renderer import esc, html_attrs
+from .form_renderer import esc, html_attrs, option_html
 
 
 class LeanSelect(forms.Select):
@@ -32,7 +32,7 @@ class LeanSelect(forms.Select):
                 mark = " selected"
                 if not self.allow_multiple_selected:
                     selected = set()  # as Django: a single select marks its first match only
-            parts.append(f'\n  <option value="{esc(text)}"{mark}>{esc(label)}</option>\n')
+            parts.append(f"\n  {option_html(text, label, mark)}\n")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every value is escaped above)
 

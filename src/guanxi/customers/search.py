@@ -148,15 +148,22 @@ def search(user, q: str | None, *, limit: int | None = None):
         return [] if limit else base.none()
     if not limit:
         return base.filter(search_q(q)).select_related("owner", "unit").order_by("-id")
-    quick = quick_q(q)
-    ids = list(base.filter(quick).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+    cond = quick_q(q)
+    ids = _candidate_ids(base, cond)
     inside = han_inside_q(q) if len(ids) < limit else None
     if inside is not None:
-        ids = list(base.filter(quick | inside).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+        cond |= inside
+        ids = _candidate_ids(base, cond)
     if len(ids) > CANDIDATES_MAX:
-        hits = base.filter(quick if inside is None else quick | inside)
-        return list(hits.select_related("owner").only(*HIT_COLUMNS).order_by("-id")[:limit])
-    newest = sorted(ids, reverse=True)[:limit]
+        return _hits(base.filter(cond), limit)
     # These ids already passed the scope and the conditions: the rows need only them (repeating
     # the conditions, with their long id lists, cost more than reading the rows).
-    return list(base.filter(pk__in=newest).select_related("owner").only(*HIT_COLUMNS).order_by("-id"))
+    return _hits(base.filter(pk__in=sorted(ids, reverse=True)[:limit]), limit)
+
+
+def _candidate_ids(base, cond) -> list[int]:
+    return list(base.filter(cond).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+
+
+def _hits(qs, limit: int) -> list:
+    return list(qs.select_related("owner").only(*HIT_COLUMNS).order_by("-id")[:limit])

@@ -197,7 +197,9 @@ class CustomerListView(ScopedMixin, TemplateView):
         query = self.request.GET.copy()
         for key in ("page", "after", "before", "start"):
             query.pop(key, None)
-        export_url = _reverse("customers:export") if user.has_perm(permission_code(Customer, "export")) else ""
+        can_change = user.has_perm(permission_code(Customer, "change"))
+        can_export = user.has_perm(permission_code(Customer, "export"))
+        export_url = _reverse("customers:export") if can_export else ""
         ctx.update(
             title=_("Customers"),
             filterset=filterset,
@@ -208,9 +210,9 @@ class CustomerListView(ScopedMixin, TemplateView):
             querystring=query.urlencode(),
             export_url=export_url,
             can_add=user.has_perm(permission_code(Customer, "add")),
-            can_change=user.has_perm(permission_code(Customer, "change")),
-            can_export=user.has_perm(permission_code(Customer, "export")),
-            can_select=user.has_perm(permission_code(Customer, "change")) or user.has_perm(permission_code(Customer, "export")),
+            can_change=can_change,
+            can_export=can_export,
+            can_select=can_change or can_export,
             page_sizes=PAGE_SIZES,
             bulk_form=BulkForm(),
         )

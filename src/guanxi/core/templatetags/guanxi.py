@@ -241,9 +241,9 @@ def _widget_kind(widget) -> str:
 
 
 def _field_html(field, kind: str, widget) -> str:
-    """The markup of core/_field.html for a field whose widget is already rendered, built in
-    Python: forms with many fields (the customer list's filters) spent more on this wrapper's
-    template than on the widgets. Radio and checkbox lists still go through the template."""
+    """A field's wrapper (label, widget, errors, help) around its rendered widget, built in
+    Python: forms with many fields (the customer list's filters) spent more on a wrapper
+    template than on the widgets. Radio and checkbox lists use core/_field.html."""
     label = conditional_escape(field.label)
     required = " required" if field.field.required else ""
     help_html = f'<div class="form-hint" id="{field.auto_id}_help">{field.help_text}</div>' if field.help_text else ""
@@ -276,8 +276,7 @@ def bs_field(field, **attrs):
     if field.help_text:
         widget_attrs["aria-describedby"] = f"{field.auto_id}_help"
     if kind == "choices":
-        context = {"field": field, "kind": kind, "options": list(field.subwidgets), "attrs": widget_attrs}
-        return get_template("core/_field.html").render(context)
+        return get_template("core/_field.html").render({"field": field, "options": list(field.subwidgets)})
     rendered = field.as_widget(attrs=widget_attrs)
     if kind == "hidden":
         return rendered + "\n"
