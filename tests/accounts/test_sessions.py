@@ -180,3 +180,30 @@ def test_principal_is_cached_between_requests_until_access_changes(company, clie
     assert position_queries() >= 1  # rebuilt after the change …
     assert c.get(url).status_code == 403  # … with the new permissions
     assert position_queries() == 0
+
+
+def test_signed_in_user_is_cached_until_it_is_saved(company, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(company.rep)
+    url = reverse("accounts:profile")
+
+    def user_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = c.get(url)
+        return response, sum(
+            1 for q in ctx.captured_queries if q["sql"].startswith('SELECT "accounts_user"."id", "accounts_user"."password"')
+        )
+
+    c.get(url)
+    response, queries = user_queries()
+    assert response.status_code == 200 and queries == 0  # read from the cache
+    company.rep.full_name = "改名后"
+    company.rep.save()
+    response, queries = user_queries()
+    assert queries == 1 and "改名后" in response.content.decode()  # read again after the save
+    assert user_queries()[1] == 0
+    company.rep.is_active = False
+    company.rep.save(update_fields=["is_active"])
+    assert_to_login(c.get(url))

@@ -1,11 +1,38 @@
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+
+from guanxi.core import cache_versions
 
 from .access import principal_for
+
+USER_CACHE_TTL = 600
+
+
+def user_cache_key(user_id) -> str:
+    return f"guanxi:user:{user_id}"
+
+
+def forget_user(user_id) -> None:
+    """Drops the cached user row (now and at commit); every save or delete of a user does."""
+    cache_versions.forget([user_cache_key(user_id)])
 
 
 class PositionBackend(ModelBackend):
     """Password login, with permissions taken from the roles of the user's positions
-    (Django groups and per-user permissions are not used)."""
+    (Django groups and per-user permissions are not used).
+
+    Every request loads the signed-in user; the row is kept in the shared cache (one read
+    instead of a query and a model built from it) and dropped whenever it is saved."""
+
+    def get_user(self, user_id):
+        key = user_cache_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                cache.set(key, user, USER_CACHE_TTL)
+            return user
+        return user if self.user_can_authenticate(user) else None
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()

@@ -1,6 +1,7 @@
 """Every login, logout and failed login is audited (F-ORG-4); sessions are tracked so a
 deactivated user's sessions can all be ended at once; changes to users, positions, roles and
-units replace the access version so no cached principal outlives them."""
+units replace the access version so no cached principal outlives them, and a saved user
+is dropped from the user cache (backends.PositionBackend.get_user)."""
 
 import time
 
@@ -14,6 +15,7 @@ from guanxi.core import audit, context
 from guanxi.core.middleware import client_ip
 
 from .access import bump_access_version
+from .backends import forget_user
 from .middleware import LANGUAGE_SESSION_KEY, LAST_SEEN_SESSION_KEY, LOGIN_AT_SESSION_KEY, OTP_REQUIRED_SESSION_KEY
 from .models import OrgUnit, Position, Role, User, UserSession
 
@@ -21,6 +23,7 @@ from .models import OrgUnit, Position, Role, User, UserSession
 def stamp_last_login(sender, user, **kwargs):
     user.last_login = timezone.now()
     type(user)._default_manager.filter(pk=user.pk).update(last_login=user.last_login)
+    forget_user(user.pk)
 
 
 @receiver(user_logged_in, dispatch_uid="guanxi_login")
@@ -71,6 +74,13 @@ def _access_changed(sender, instance, created=False, update_fields=None, **kwarg
         return
     bump_access_version()
 
+
+def _user_changed(sender, instance, **kwargs):
+    forget_user(instance.pk)
+
+
+post_save.connect(_user_changed, sender=User, dispatch_uid="guanxi_user_cache_save")
+post_delete.connect(_user_changed, sender=User, dispatch_uid="guanxi_user_cache_delete")
 
 for _model in (Position, Role, OrgUnit, User):
     post_save.connect(_access_changed, sender=_model, dispatch_uid=f"guanxi_access_{_model.__name__}_save")

@@ -41,14 +41,23 @@ def watch(*models) -> None:
 
 def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
     """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
-    version = cache_versions.current(_version_key(queryset.model))
-    key = f"guanxi:choices:{name}:{version}:{get_language()}"
+    return choice_lists({name: (queryset, label)})[name]
 
-    def shared():
-        rows = cache.get(key)
-        if rows is None:
-            rows = [(obj.pk, str(label(obj))) for obj in queryset]
-            cache.set(key, rows, TTL)
-        return rows
 
-    return remember(_local, key, shared, limit=_LOCAL_MAX)
+def choice_lists(specs: dict[str, tuple]) -> dict[str, list[tuple]]:
+    """`choices()` of several lists ({name: (queryset, label)}), their versions read at once."""
+    versions = cache_versions.current_many([_version_key(qs.model) for qs, _label in specs.values()])
+    language = get_language()
+    out = {}
+    for name, (queryset, label) in specs.items():
+        key = f"guanxi:choices:{name}:{versions[_version_key(queryset.model)]}:{language}"
+
+        def shared(key=key, queryset=queryset, label=label):
+            rows = cache.get(key)
+            if rows is None:
+                rows = [(obj.pk, str(label(obj))) for obj in queryset.all()]  # a clone: the caller's may be shared
+                cache.set(key, rows, TTL)
+            return rows
+
+        out[name] = remember(_local, key, shared, limit=_LOCAL_MAX)
+    return out

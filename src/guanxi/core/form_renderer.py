@@ -1,8 +1,10 @@
-"""Form renderer: Django's templates, except <select>, which is built in Python.
+"""Form renderer: Django's templates, except <select> and the plain <input>s, which are built
+in Python.
 
-A select renders each option through two template includes; the customer list's filter form
-has a couple of hundred options, which made it cost more than the page's query. The markup is
-the same as django/forms/widgets/select.html; a select whose options use another template is
+A select renders each option through two template includes, an input its attributes through
+another; the customer list's filter form has a couple of hundred options and a dozen fields,
+which made it cost more than the page's query. The markup is the same as Django's templates
+(django/forms/widgets/select.html, input.html); a select whose options use another template is
 left to the templates.
 """
 
@@ -57,10 +59,25 @@ def render_select(widget: dict) -> str | None:
     return "".join(parts)
 
 
+# Widget templates that are input.html and nothing else.
+INPUTS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("text", "number", "email", "url", "tel", "search", "password", "hidden", "date", "datetime", "time")
+)
+
+
+def render_input(widget: dict) -> str:
+    value = widget["value"]
+    value_attr = "" if value is None else f' value="{esc(value)}"'
+    return f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{value_attr}{html_attrs(widget["attrs"])}>'
+
+
 class FastSelectRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name == SELECT:
             html = render_select(context["widget"])
             if html is not None:
                 return mark_safe(html)  # noqa: S308 (every value is escaped in render_select)
+        elif template_name in INPUTS:
+            return mark_safe(render_input(context["widget"]))  # noqa: S308 (every value is escaped in render_input)
         return super().render(template_name, context, request=request)

@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import OrgUnit, Region, User
@@ -53,6 +54,47 @@ def filing_q(state: str) -> Q | None:
         "unfiled": unfiled,
     }
     return rules.get(state)
+
+
+class _SharedFields(dict):
+    """A form's base_fields that its instances use as they are: the deep copy Django makes per
+    form (so that one request's changes to a field don't reach the next) is a plain dict."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class _ShallowFilters(dict):
+    """base_filters that each FilterSet copies filter by filter, shallowly: django-filter deep-
+    copies every filter (its querysets, choices, widgets) per instance, which cost more than
+    the list's query; nothing a request does changes a filter's settings. A copy's method hook
+    is bound again so that it calls its own FilterSet."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, original in self.items():
+            copied = copies[name] = copy.copy(original)
+            if getattr(original, "_method", None) is not None:
+                copied.method = original._method
+        return copies
+
+
+_OPTIONED: dict[tuple, tuple] = {}
+
+
+def _with_options(field, rows: list[tuple]):
+    """A copy of the shared `field` whose select offers `rows` (a cached option list), kept
+    per process while that list is current, so a page view neither copies the field nor
+    re-checks a few hundred options."""
+    key = (id(field), get_language())
+    entry = _OPTIONED.get(key)
+    if entry is None or entry[0] is not rows:
+        copied = copy.copy(field)
+        copied.widget = copy.copy(field.widget)
+        empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+        copied.widget.choices = [*empty, *rows]
+        entry = _OPTIONED[key] = (rows, copied)
+    return entry[1]
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -109,6 +151,12 @@ class CustomerFilter(django_filters.FilterSet):
         label=_("Completeness up to %"),
         widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
     )
+
+    def __init__(self, *args, **kwargs):
+        cls = type(self)
+        if not isinstance(cls.__dict__.get("base_filters"), _ShallowFilters):
+            cls.base_filters = _ShallowFilters(cls.base_filters)
+        super().__init__(*args, **kwargs)
 
     class Meta:
         model = Customer
@@ -181,10 +229,14 @@ class CustomerFilter(django_filters.FilterSet):
     @classmethod
     def _form_class(cls):
         # django-filter builds a new form class (and new fields) for every instance; the fields
-        # depend on nothing per request, so one class per FilterSet serves every page view.
+        # depend on nothing per request, so one class per FilterSet serves every page view, and
+        # its forms share the fields instead of deep-copying them (and every choice list) each
+        # time. Only the cached-choice selects get their options per request, on copies (form).
         if "_built_form_class" not in cls.__dict__:
             filters = copy.deepcopy(cls.base_filters)  # .field is kept on the filter: not on the shared ones
-            cls._built_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})
+            form_class.base_fields = _SharedFields(form_class.base_fields)
+            cls._built_form_class = form_class
         return cls._built_form_class
 
     def get_form_class(self):
@@ -194,13 +246,13 @@ class CustomerFilter(django_filters.FilterSet):
     def form(self):
         if not hasattr(self, "_form"):
             form = super().form
-            self._choices = {}
-            for name in self.CACHED_CHOICES:
-                field = form.fields[name]
-                rows = choice_cache.choices(f"customer_filter_{name}", field.queryset, field.label_from_instance)
-                self._choices[name] = rows
-                empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
-                field.widget.choices = [*empty, *rows]
+            fields = {name: form.fields[name] for name in self.CACHED_CHOICES}
+            lists = choice_cache.choice_lists(
+                {f"customer_filter_{name}": (field.queryset, field.label_from_instance) for name, field in fields.items()}
+            )
+            self._choices = {name: lists[f"customer_filter_{name}"] for name in fields}
+            for name, field in fields.items():
+                form.fields[name] = _with_options(field, self._choices[name])
         return self._form
 
     def tag_names(self) -> list[str]:
