@@ -418,6 +418,18 @@ class ListScopeTests(ScopeMatrix):
         assert self.shows(text, self.list_marker(inside)), f"list misses in-scope {inside!r}"
         assert not self.shows(text, self.list_marker(outside)), f"list shows out-of-scope {outside!r}"
 
+    def test_scope_branches_are_the_scope(self, scope_env):
+        """restrict_branches (read branch by branch by the customer list) is restrict() split
+        up: together the branches give exactly its rows, for every role."""
+        self.make_object(scope_env)
+        self.make_object(scope_env, in_scope=False)
+        objects = self.model.objects
+        for user in (scope_env.full, scope_env.constrained, scope_env.reader, scope_env.nobody):
+            for action in ("view", "change"):
+                branches = objects.restrict_branches(user, action)
+                union = set().union(*(set(qs.values_list("pk", flat=True)) for qs in branches))
+                assert union == set(objects.restrict(user, action).values_list("pk", flat=True)), (user, action)
+
     @requires("list_url")
     def test_list_query_count(self, scope_env):
         assert_no_n_plus_one(

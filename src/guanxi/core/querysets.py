@@ -5,6 +5,11 @@ returning the Q for one scope level narrower than "all". `restrict(user, action)
 user's roles (guanxi.accounts.access) which level applies for that model and action and
 filters accordingly; no permission at all gives an empty queryset. Views, the API, form
 choices, exports and reports all start from `restrict()`.
+
+A model whose scope is an OR of independent conditions (own customers, or those of a team
+one belongs to) may also declare `scope_branches(principal, level)`, the list of those Qs:
+`restrict_branches()` gives one queryset per branch, so that a "newest first, one page" read
+can walk each branch's own index instead of one index filtered by the OR.
 """
 
 from django.db import models
@@ -30,6 +35,17 @@ class ScopedQuerySet(models.QuerySet):
             return self
         # scope_q returns pk__in subqueries where a join could repeat rows, so no distinct().
         return self.filter(self.model.scope_q(principal, level))
+
+    def restrict_branches(self, user, action: str = "view") -> list:
+        """Querysets whose union (`|`) is `restrict(user, action)`: one per branch of an OR
+        scope, else just the one."""
+        from guanxi.accounts.access import principal_for
+
+        principal = principal_for(user)
+        level = principal.scope_level(self.model, action) if principal is not None else None
+        if level in (None, "all") or not hasattr(self.model, "scope_branches"):
+            return [self.restrict(user, action)]
+        return [self.filter(q) for q in self.model.scope_branches(principal, level)]
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):

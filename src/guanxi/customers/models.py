@@ -239,6 +239,11 @@ class Customer(models.Model):
 
     @classmethod
     def scope_q(cls, principal, level):
+        own, *members = cls.scope_branches(principal, level)
+        return own | members[0] if members else own
+
+    @classmethod
+    def scope_branches(cls, principal, level) -> list[Q]:
         # Team members 协作人 see the customer whatever the level (F-ORG-2). The few ids are read
         # first: an OR with a subquery would stop the planner walking the (owner, -id) index.
         member_ids = list(CustomerMember.objects.current().filter(user_id=principal.user_id).values_list("customer_id", flat=True))
@@ -248,7 +253,7 @@ class Customer(models.Model):
             own = Q(owner_id__in=principal.subordinate_ids | {principal.user_id})
         else:
             own = Q(unit_id__in=OrgUnit.objects.filter(OrgUnit.unit_filter(principal, level)).values("pk"))
-        return own | Q(pk__in=member_ids) if member_ids else own
+        return [own, Q(pk__in=member_ids)] if member_ids else [own]
 
 
 class CustomerDepartment(models.Model):

@@ -10,9 +10,13 @@ customers.services.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import operator
+from typing import NamedTuple
 
 from django.contrib import messages
+from django.db import connection
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -21,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from guanxi.accounts.access import principal_for
+from guanxi.accounts.models import DataScope
 from guanxi.core.errors import Conflict, DomainError
 from guanxi.core.generic import ScopedMixin
 from guanxi.core.querysets import permission_code
@@ -37,7 +43,7 @@ from .forms import (
     contact_initial,
     department_initial,
 )
-from .list_rows import load_rows
+from .list_rows import fenced_ids, load_rows, rows_for_ids
 from .models import Customer, CustomerMember, FieldType
 from .panels import panels_for
 
@@ -116,21 +122,32 @@ def _int(value, default=None):
     return n if n >= 0 else default
 
 
-def paginate_keyset(request, qs, size):
-    """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1."""
+def _keyset_rows(qs, branches, key: dict, order: str, limit: int):
+    if not branches or len(branches) == 1:
+        return load_rows(qs.filter(**key).order_by(order), limit)
+    # One page from each scope branch (own customers, team memberships), each walking its own
+    # index, merged here: with the OR in one query the planner walks the primary key and
+    # filters, which reads most of the table for a rep whose customers are old.
+    ids = set()
+    for branch in branches:
+        ids.update(branch.filter(**key).order_by(order).values_list("pk", flat=True)[:limit])
+    return rows_for_ids(sorted(ids, reverse=order.startswith("-"))[:limit])
+
+
+def paginate_keyset(request, qs, size, branches=None):
+    """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1. `branches`: the
+    same customers as querysets whose union is `qs` (list_querysets)."""
     after = _int(request.GET.get("after"))
     before = _int(request.GET.get("before"))
     start = _int(request.GET.get("start"), 0)
     if before is not None:
-        rows = load_rows(qs.filter(id__gt=before).order_by("id"), size + 1)
+        rows = _keyset_rows(qs, branches, {"id__gt": before}, "id", size + 1)
         has_previous = len(rows) > size
         rows = list(reversed(rows[:size]))
         has_next = True
         start = max(start - size, 0) if has_previous else 0
     else:
-        if after is not None:
-            qs = qs.filter(id__lt=after)
-        rows = load_rows(qs.order_by("-id"), size + 1)
+        rows = _keyset_rows(qs, branches, {"id__lt": after} if after is not None else {}, "-id", size + 1)
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
@@ -143,14 +160,20 @@ def paginate_keyset(request, qs, size):
     )
 
 
-def paginate_offset(request, qs, size):
+def paginate_offset(request, qs, size, order=None, fence=None):
+    """Numbered pages of `qs` sorted by `order` (its own ordering when None). `fence`: the same
+    customers as querysets whose union is `qs`, to be read whole and then sorted
+    (list_rows.fenced_ids) — for a scope small enough for that."""
     page = max(_int(request.GET.get("page"), 1) or 1, 1)
     offset = (page - 1) * size
-    rows = load_rows(qs, size + 1, offset)
+    if fence and connection.vendor == "postgresql":
+        rows = rows_for_ids(fenced_ids(fence, order, size + 1, offset))
+    else:
+        rows = load_rows(qs.order_by(*order) if order else qs, size + 1, offset)
     has_next = len(rows) > size
     rows = rows[:size]
     if not rows and page > 1:  # past the end (e.g. after filtering): back to the first page
-        return paginate_offset(_FirstPage(request), qs, size)
+        return paginate_offset(_FirstPage(request), qs, size, order, fence)
     next_query = {"page": page + 1, "after": None, "before": None, "start": None} if has_next else None
     previous_query = {"page": page - 1 if page > 2 else None, "after": None, "before": None, "start": None} if page > 1 else None
     return Page(
@@ -167,9 +190,33 @@ class _FirstPage:
 def list_queryset(user, params=None, request=None):
     """The scoped, filtered customers of the list (also used by the bulk export of "all
     matching"). Returns (filterset, queryset)."""
-    qs = Customer.objects.restrict(user, "view").live()
+    query = list_querysets(user, params, request)
+    return query.filterset, query.qs
+
+
+class ListQuery(NamedTuple):
+    filterset: CustomerFilter
+    qs: object  # the scoped, filtered customers
+    branches: list  # the same, one queryset per branch of the user's scope (their union is qs)
+    own_only: bool  # the scope is the user's own customers (and team memberships): a few thousand at most
+
+
+def list_querysets(user, params=None, request=None) -> ListQuery:
+    """list_queryset's filterset and customers, with the same customers per branch of the
+    user's scope (core.querysets.restrict_branches)."""
+    branches = Customer.objects.restrict_branches(user, "view")
+    qs = functools.reduce(operator.or_, branches).live()
     filterset = CustomerFilter(params, queryset=qs, request=request)
-    return filterset, filterset.qs
+    qs = filterset.qs  # validates the form (cleaned_data, below)
+    if len(branches) == 1:
+        branches = [qs]
+    elif filterset.is_bound:
+        branches = [filterset.filter_queryset(branch.live()) for branch in branches]
+    else:
+        branches = [branch.live() for branch in branches]
+    principal = principal_for(user)
+    own_only = principal is not None and principal.scope_level(Customer, "view") == DataScope.SELF
+    return ListQuery(filterset, qs, branches, own_only)
 
 
 class CustomerListView(ScopedMixin, TemplateView):
@@ -187,13 +234,17 @@ class CustomerListView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        filterset, qs = list_queryset(user, self.request.GET or None, self.request)
+        query = list_querysets(user, self.request.GET or None, self.request)
+        filterset = query.filterset
         sort = self.sort()
         size = self.page_size()
         if sort == DEFAULT_SORT:
-            page = paginate_keyset(self.request, qs, size)
+            page = paginate_keyset(self.request, query.qs, size, query.branches)
         else:
-            page = paginate_offset(self.request, qs.order_by(sort, "-id"), size)
+            # A rep's own customers are read whole and then sorted: walking the sort column's
+            # index and filtering by owner reads most of the table when their customers are old.
+            fence = query.branches if query.own_only else None
+            page = paginate_offset(self.request, query.qs, size, (sort, "-id"), fence)
         query = self.request.GET.copy()
         for key in ("page", "after", "before", "start"):
             query.pop(key, None)

@@ -205,3 +205,70 @@ def test_bulk_export_of_the_selection(env, make_customer, login):
     else:
         assert response.status_code == 200
         assert "spreadsheet" in response["Content-Type"] or "csv" in response["Content-Type"]
+
+
+@pytest.mark.postgres_only
+def test_rows_read_in_one_statement_match_the_orm(env, make_customer):
+    from guanxi.customers.list_rows import ListRow, _rows_orm, _rows_postgres
+
+    region = Region.objects.create(name="华南", code="ui-south", kind="area")
+    tagged = make_customer("乙商贸", tags=["重点", "A类", "续约"], owner=env.manager, unit=env.units.sales, region=region)
+    tagged.filed_at = timezone.now()
+    tagged.filing_deadline = timezone.localdate()
+    tagged.save()
+    bare = make_customer("丙门店", owner=env.rep)
+    Customer.objects.filter(pk=bare.pk).update(owner=None)
+    ids = [tagged.pk, bare.pk]
+
+    def as_dicts(rows):
+        return {row.pk: {slot: getattr(row, slot) for slot in ListRow.__slots__} for row in rows}
+
+    fast = as_dicts(_rows_postgres(ids))
+    assert fast == as_dicts(_rows_orm(ids))
+    assert set(fast[tagged.pk]["tag_names"]) == {"重点", "A类", "续约"} and fast[bare.pk]["tag_names"] == []
+    assert fast[tagged.pk]["region_name"] == "华南" and fast[bare.pk]["owner_id"] is None
+
+
+def _follow(client, params, rel) -> tuple[list[list[str]], dict]:
+    """The names on each page, following the rel="next" (or "prev") links; and the last query."""
+    pages, query = [], dict(params)
+    for _ in range(20):
+        response = client.get(LIST, query)
+        assert response.status_code == 200
+        pages.append(names(response))
+        link = re.search(rf'<a class="page-link" rel="{rel}" href="\?([^"]*)"', response.content.decode())
+        if not link:
+            return pages, query
+        query = dict(pair.split("=", 1) for pair in link.group(1).replace("&amp;", "&").split("&") if pair)
+    raise AssertionError("more pages than expected")
+
+
+@pytest.mark.parametrize("sort", ["", "-created_at", "name", "-name", "filing_deadline", "-filing_deadline", "completeness"])
+def test_rep_with_team_memberships_sees_the_same_pages_as_the_scope_query(env, make_customer, login, sort):
+    """A rep's scope is "own customers OR team memberships"; the list reads it per branch
+    (default sort) or whole-then-sorted (other sorts) instead of one OR query. The pages,
+    forwards and back, must be exactly those of the plain scoped query."""
+    from guanxi.customers.models import CustomerMember
+
+    today = timezone.localdate()
+    for i in range(75):
+        owner = env.rep if i % 3 else env.other_rep
+        c = make_customer(
+            f"客户{(i * 37) % 75:02d}",
+            owner=owner,
+            unit=env.units.east if owner == env.rep else env.units.sales,
+            completeness=(i * 7) % 50,
+            filing_deadline=None if i % 4 == 0 else today + dt.timedelta(days=i % 5),
+        )
+        Customer.objects.filter(pk=c.pk).update(created_at=timezone.now() - dt.timedelta(days=(i * 13) % 30))
+        if owner != env.rep and i % 2 == 0:
+            CustomerMember.objects.create(customer=c, user=env.rep)
+    order = [sort, "-id"] if sort else ["-id"]
+    expected = list(Customer.objects.restrict(env.rep).live().order_by(*order).values_list("name", flat=True))
+    assert len(expected) == 63  # 50 own + 13 through memberships
+    params = {"per_page": "25", **({"sort": sort} if sort else {})}
+    client = login(env.rep)
+    forwards, last = _follow(client, params, "next")
+    assert forwards == [expected[:25], expected[25:50], expected[50:]]
+    backwards, _first = _follow(client, last, "prev")
+    assert backwards == list(reversed(forwards))
