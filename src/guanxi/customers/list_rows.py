@@ -82,9 +82,9 @@ def fenced_ids(querysets: list, order: tuple[str, ...], limit: int, offset: int 
     parts, params = [], []
     for qs in querysets:
         sql, part_params = qs.order_by().values_list(*names).query.sql_with_params()
-        parts.append(f"({sql})")
+        parts.append(sql)
         params.extend(part_params)
-    inner = " UNION ".join(parts) if len(parts) > 1 else f"{parts[0][1:-1]} OFFSET 0"
+    inner = " UNION ".join(f"({sql})" for sql in parts) if len(parts) > 1 else f"{parts[0]} OFFSET 0"
     quote = connection.ops.quote_name
     sort = ", ".join(f"{quote(field.lstrip('-'))} {'DESC' if field.startswith('-') else 'ASC'}" for field in order)
     with connection.cursor() as cursor:
