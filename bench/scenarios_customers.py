@@ -517,17 +517,18 @@ Fixed (issues 3 and 4):
   plain scoped query for every sort.
 
 Still missing the targets, and why:
-- **Within 3× of bare SQL when the SQL takes about 1–3 ms** (name, initials, phone, mobile and
-  credit-code drop-downs, the results page, the rep's and manager's lists): the request floor
-  alone is about 2 ms, so a 1 ms query cannot be served within 3 ms whatever the page does;
-  the drop-downs spend 5–9 ms in all, the lists 20–30 ms. Every such page is well inside
-  50 ms. The ratio holds where the SQL is heavier (general manager's list, contact names).
-- **Duplicate check p95 near its 20 ms**: 14.6–23.2 ms p95 across six full runs of the same
-  code on this shared machine (p50 7.5–14.8 ms); three of the six over 20 ms. A hit costs ten ~1 ms queries: the keys, the
-  hit's row, the acting user's units for the blacklist flags (the cached principal already
-  knows them) and the scope check of the hit.
+- **Within 3× of bare SQL when the SQL takes about 1–7 ms** (name, initials, phone, mobile and
+  credit-code drop-downs, the results page, the manager's and general manager's lists): the
+  request floor alone is 1.2 ms, so a 0.7 ms query cannot be served within 2.1 ms whatever the
+  page does; the drop-downs spend 5–9 ms in all, the lists 17–21 ms p50 (3.7–3.8× this run,
+  was 4.5–4.8×). Every such page is well inside 50 ms. The ratio holds where the SQL is
+  heavier (the rep's list and contact names this run).
+- **Duplicate check p95 near its 20 ms**: 14.6–23.2 ms p95 across seven full runs of the same
+  code on this shared machine (18.0 ms in the latest); a hit costs up to nine ~1 ms queries:
+  the keys, the hit's row, the acting user's units for the blacklist flags (the cached
+  principal already knows them) and the scope check of the hit.
 
-- **Contact-name search, now and then 450 ms**: in two of six full runs one of the ten sampled
+- **Contact-name search, now and then 450 ms**: in two of seven full runs one of the ten sampled
   names took about 455 ms of bare SQL (p95 471–475 ms); in the other four, and in every
   isolated run, p95 stayed at 18–26 ms. The runs differ in the statistics that ANALYZE samples
   just before them, so a plan flips; the slow statement has not been caught yet (a run with
