@@ -529,10 +529,10 @@ Still missing the targets, and why:
   principal already knows them) and the scope check of the hit.
 
 - **Contact-name search, now and then 450 ms**: in two of seven full runs one of the ten sampled
-  names took about 455 ms of bare SQL (p95 471–475 ms); in the other four, and in every
+  names took about 455 ms of bare SQL (p95 471–475 ms); in the other five, and in every
   isolated run, p95 stayed at 18–26 ms. The runs differ in the statistics that ANALYZE samples
-  just before them, so a plan flips; the slow statement has not been caught yet (a run with
-  `log_min_duration_statement` was a fast one).
+  just before them, so a plan flips; the slow statement has not been caught yet (both runs with
+  `log_min_duration_statement` set were fast ones).
 
 Noticed, not fixed: a department manager's scope (the unit tree) sorted by a column other than
 the id can meet the same uneven spread as the rep's (the sort column's index walked past other
