@@ -1,7 +1,7 @@
 """Option lists of model selects, kept in the shared cache until a row of the model changes.
 
 A filter form offers the same units, regions and tags on every page view; reading and turning
-them into model objects each time cost more than the list's own query. `choices()` keeps the
+them into model objects each time cost more than the list's own query. `choice_lists()` keeps the
 (value, label) pairs per language under a version per model, which any save or delete of that
 model replaces (`watch()` in an AppConfig.ready, so every process bumps it). Each process
 also keeps the lists it read under their version, so a page view costs one cache read per
@@ -9,8 +9,6 @@ model (the version), not a transfer and unpickling of every list.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -39,13 +37,9 @@ def watch(*models) -> None:
         post_delete.connect(_bump, sender=model, dispatch_uid=uid)
 
 
-def choices(name: str, queryset, label: Callable = str) -> list[tuple]:
-    """[(pk, label), …] of `queryset` (whose model is watched), from the cache when current."""
-    return choice_lists({name: (queryset, label)})[name]
-
-
 def choice_lists(specs: dict[str, tuple]) -> dict[str, list[tuple]]:
-    """`choices()` of several lists ({name: (queryset, label)}), their versions read at once."""
+    """{name: [(pk, label), …]} for {name: (queryset, label)} (querysets of watched models),
+    from the cache when current; the versions of their models are read at once."""
     versions = cache_versions.current_many([_version_key(qs.model) for qs, _label in specs.values()])
     language = get_language()
     out = {}

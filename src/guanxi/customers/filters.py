@@ -231,7 +231,7 @@ class CustomerFilter(django_filters.FilterSet):
         # django-filter builds a new form class (and new fields) for every instance; the fields
         # depend on nothing per request, so one class per FilterSet serves every page view, and
         # its forms share the fields instead of deep-copying them (and every choice list) each
-        # time. Only the cached-choice selects get their options per request, on copies (form).
+        # time. The cached-choice selects are swapped for per-process copies (`_with_options`).
         if "_built_form_class" not in cls.__dict__:
             filters = copy.deepcopy(cls.base_filters)  # .field is kept on the filter: not on the shared ones
             form_class = type(f"{cls.__name__}Form", (cls._meta.form,), {n: f.field for n, f in filters.items()})

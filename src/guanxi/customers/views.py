@@ -123,7 +123,7 @@ def _int(value, default=None):
 
 
 def _keyset_rows(qs, branches, key: dict, order: str, limit: int):
-    if not branches or len(branches) == 1:
+    if len(branches) == 1:
         return load_rows(qs.filter(**key).order_by(order), limit)
     # One page from each scope branch (own customers, team memberships), each walking its own
     # index, merged here: with the OR in one query the planner walks the primary key and
@@ -134,7 +134,7 @@ def _keyset_rows(qs, branches, key: dict, order: str, limit: int):
     return rows_for_ids(sorted(ids, reverse=order.startswith("-"))[:limit])
 
 
-def paginate_keyset(request, qs, size, branches=None):
+def paginate_keyset(request, qs, size, branches):
     """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1. `branches`: the
     same customers as querysets whose union is `qs` (list_querysets)."""
     after = _int(request.GET.get("after"))
@@ -187,13 +187,6 @@ class _FirstPage:
         self.GET.pop("page", None)
 
 
-def list_queryset(user, params=None, request=None):
-    """The scoped, filtered customers of the list (also used by the bulk export of "all
-    matching"). Returns (filterset, queryset)."""
-    query = list_querysets(user, params, request)
-    return query.filterset, query.qs
-
-
 class ListQuery(NamedTuple):
     filterset: CustomerFilter
     qs: object  # the scoped, filtered customers
@@ -202,8 +195,8 @@ class ListQuery(NamedTuple):
 
 
 def list_querysets(user, params=None, request=None) -> ListQuery:
-    """list_queryset's filterset and customers, with the same customers per branch of the
-    user's scope (core.querysets.restrict_branches)."""
+    """The list's filterset and its scoped, filtered customers, with the same customers per
+    branch of the user's scope (core.querysets.restrict_branches)."""
     branches = Customer.objects.restrict_branches(user, "view")
     qs = functools.reduce(operator.or_, branches).live()
     filterset = CustomerFilter(params, queryset=qs, request=request)
