@@ -207,3 +207,25 @@ def test_signed_in_user_is_cached_until_it_is_saved(company, client_for):
     company.rep.is_active = False
     company.rep.save(update_fields=["is_active"])
     assert_to_login(c.get(url))
+
+
+def test_signed_in_request_reads_the_principal_once_per_process(company, client_for, monkeypatch):
+    """After the first request the principal comes from this process (keyed by the access
+    version read with the user row); a role change still applies on the next request."""
+    from django.core.cache import cache
+
+    from guanxi.accounts import access
+
+    c = client_for(company.manager)
+    url = reverse("org:user_list")
+    assert c.get(url).status_code == 200
+    read = []
+    real_get, real_get_many = cache.get, cache.get_many
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: read.append(key) or real_get(key, *a, **k))
+    monkeypatch.setattr(cache, "get_many", lambda keys, *a, **k: read.extend(keys) or real_get_many(keys, *a, **k))
+    assert c.get(url).status_code == 200
+    assert not [k for k in read if k.startswith("guanxi:principal:")]
+    assert access.ACCESS_VERSION_KEY in read
+    role = role_of(company.manager)
+    services.update_role(role, permissions=[p for p in role.permissions if p != "accounts.view_user"])
+    assert c.get(url).status_code == 403

@@ -116,22 +116,38 @@ def bump_access_version() -> None:
     cache_versions.bump(ACCESS_VERSION_KEY)
 
 
-def _cache_key(user_id: int) -> str:
-    return f"guanxi:principal:{user_id}:{access_version()}:{timezone.localdate().isoformat()}"
+def _cache_key(user_id: int, version: str) -> str:
+    return f"guanxi:principal:{user_id}:{version}:{timezone.localdate().isoformat()}"
+
+
+# Principals this process has already read, by their cache key. The key names the access version
+# and the day, so a replaced version leaves an entry unreachable, never stale; this saves a
+# cache round trip and an unpickling on every request. Principals are not changed once built.
+_local: dict[str, Principal] = {}
+LOCAL_MAX = 4096
+
+# The access version read together with the user row (accounts.backends), so that a request
+# needs no round trip of its own for it.
+VERSION_ATTR = "_guanxi_access_version"
 
 
 def principal_for(user) -> Principal | None:
-    """The user's principal (memoised on the user object for the request, and in the shared
-    cache across requests until the access version changes)."""
+    """The user's principal (memoised on the user object for the request, in this process and in
+    the shared cache until the access version changes)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     cached = getattr(user, "_guanxi_principal", None)
     if cached is None:
-        key = _cache_key(user.pk)
-        cached = cache.get(key)
+        key = _cache_key(user.pk, getattr(user, VERSION_ATTR, None) or access_version())
+        cached = _local.get(key)
         if cached is None:
-            cached = build_principal(user)
-            cache.set(key, cached, PRINCIPAL_TTL)
+            cached = cache.get(key)
+            if cached is None:
+                cached = build_principal(user)
+                cache.set(key, cached, PRINCIPAL_TTL)
+            if len(_local) >= LOCAL_MAX:
+                _local.clear()
+            _local[key] = cached
         user._guanxi_principal = cached
     return cached
 

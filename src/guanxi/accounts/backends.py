@@ -3,7 +3,7 @@ from django.core.cache import cache
 
 from guanxi.core import cache_versions
 
-from .access import principal_for
+from .access import ACCESS_VERSION_KEY, VERSION_ATTR, principal_for
 
 USER_CACHE_TTL = 600
 
@@ -22,17 +22,22 @@ class PositionBackend(ModelBackend):
     (Django groups and per-user permissions are not used).
 
     Every request loads the signed-in user; the row is kept in the shared cache (one read
-    instead of a query and a model built from it) and dropped whenever it is saved."""
+    instead of a query and a model built from it) and dropped whenever it is saved. The same
+    read brings the access version, which the user's principal is looked up by."""
 
     def get_user(self, user_id):
         key = user_cache_key(user_id)
-        user = cache.get(key)
+        found = cache.get_many([key, ACCESS_VERSION_KEY])
+        user = found.get(key)
         if user is None:
             user = super().get_user(user_id)
             if user is not None:
                 cache.set(key, user, USER_CACHE_TTL)
-            return user
-        return user if self.user_can_authenticate(user) else None
+        elif not self.user_can_authenticate(user):
+            return None
+        if user is not None and found.get(ACCESS_VERSION_KEY):
+            setattr(user, VERSION_ATTR, found[ACCESS_VERSION_KEY])
+        return user
 
     def get_user_permissions(self, user_obj, obj=None):
         return set()
