@@ -19,10 +19,12 @@ def record(event_type: str, *, subject=None, data: dict[str, Any] | None = None,
         actor_id = ctx.actor_id
     fields: dict[str, Any] = {}
     if subject is not None:
+        # A subject holding personal data names itself without it (see Contact.audit_repr).
+        describe = getattr(subject, "audit_repr", None)
         fields = {
             "subject_type": ContentType.objects.get_for_model(subject, for_concrete_model=False),
             "subject_id": str(subject.pk),
-            "subject_repr": str(subject)[:255],
+            "subject_repr": (describe() if describe else str(subject))[:255],
         }
     return AuditEvent.objects.create(
         event_type=event_type,

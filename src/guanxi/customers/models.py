@@ -327,6 +327,11 @@ class Contact(models.Model):
     def __str__(self):
         return self.name
 
+    def audit_repr(self) -> str:
+        """How the audit log names a contact: by the customer (the event keeps the contact's id).
+        The log is append-only, so a person's name written there could never be erased."""
+        return self.customer.name
+
     @classmethod
     def scope_q(cls, principal, level):
         return Q(customer__in=Customer.objects.filter(Customer.scope_q(principal, level)).values("pk"))

@@ -45,6 +45,7 @@ def test_erasure_anonymises_and_keeps_history_without_the_values(login, eraser, 
     assert len(before) == 3 and "13900001111" in history_dump(contact)
 
     client = login(eraser)
+    privacy.reveal(contact, "mobile", actor=eraser)  # an audited reading before the erasure
     url = reverse("customers:contact_erase", args=[contact.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"reason": "本人 2024-05-03 书面申请删除", "confirm": "on"})
@@ -73,6 +74,14 @@ def test_erasure_anonymises_and_keeps_history_without_the_values(login, eraser, 
     assert event.data["reason"] == "本人 2024-05-03 书面申请删除"
     assert event.data["contact"] == contact.pk and event.data["history_rows"] == len(before) + 1
     assert MOBILE not in json.dumps(event.data, ensure_ascii=False)
+    # The append-only audit log never held the person's name: every event of the contact
+    # (created, viewed, corrected, erased…) names it by its customer and id.
+    events = AuditEvent.objects.filter(subject_type__model="contact", subject_id=str(contact.pk))
+    assert events.count() >= 2
+    log = json.dumps(list(AuditEvent.objects.values()), default=str, ensure_ascii=False)
+    for value in OLD_VALUES:
+        assert value not in log, value
+    assert {e.subject_repr for e in events} == {contact.customer.name}
 
     page = client.get(reverse("customers:contact_privacy", args=[contact.pk])).content.decode()
     assert f"已删除联系人 #{contact.pk}" in page and reverse("customers:reveal_personal", args=[contact.pk]) not in page
