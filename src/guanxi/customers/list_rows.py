@@ -25,44 +25,65 @@ from .templatetags.customers import _FILING_CSS, _FILING_LABELS, _STATUS_CSS, co
 
 _ID_PLACEHOLDER = 987654321
 
-# What a row shows (the table below and filing_status); owner/unit/region come by join.
-COLUMNS = (
-    "pk",
-    "name",
-    "credit_code",
-    "is_key",
-    "category",
-    "special_kind",
-    "status",
-    "filed_at",
-    "filing_deadline",
-    "change_report_deadline",
-    "completeness",
-    "created_at",
-    "owner_id",
-    "owner__full_name",
-    "owner__username",
-    "unit_id",
-    "unit__name",
-    "region_id",
-    "region__name",
-)
+
+def _attrs(columns) -> tuple[str, ...]:
+    return tuple(c.replace("__", "_") for c in columns)
 
 
-class ListRow:
-    """One customer of the list: the COLUMNS as attributes (owner, unit and region flattened)
-    and its tag names."""
+class Row:
+    """One customer as plain values: its class's COLUMNS as attributes (owner__username as
+    owner_username), then its tag names where the class has TAGS."""
 
-    __slots__ = (*(c.replace("__", "_") for c in COLUMNS), "tag_names")
+    __slots__ = ()
+    COLUMNS: tuple[str, ...] = ()
+    TAGS = False
 
     def __init__(self, values: tuple):
         for attr, value in zip(self.__slots__, values, strict=False):
             setattr(self, attr, value)
-        self.tag_names = []
 
     @property
     def owner_display(self) -> str:
         return self.owner_full_name or self.owner_username or ""
+
+
+class ListRow(Row):
+    """A row of the customer list (the table below and filing_status)."""
+
+    COLUMNS = (
+        "pk",
+        "name",
+        "credit_code",
+        "is_key",
+        "category",
+        "special_kind",
+        "status",
+        "filed_at",
+        "filing_deadline",
+        "change_report_deadline",
+        "completeness",
+        "created_at",
+        "owner_id",
+        "owner__full_name",
+        "owner__username",
+        "unit_id",
+        "unit__name",
+        "region_id",
+        "region__name",
+    )
+    TAGS = True
+    __slots__ = (*_attrs(COLUMNS), "tag_names")
+
+    def __init__(self, values: tuple):
+        self.tag_names = []
+        super().__init__(values)
+
+
+class HitRow(Row):
+    """A search hit (render_hits)."""
+
+    COLUMNS = ("pk", "name", "credit_code", "phone", "is_key", "category", "status", "owner_id", "owner__full_name", "owner__username")
+    __slots__ = _attrs(COLUMNS)
 
 
 def load_rows(ordered_qs, limit: int, offset: int = 0) -> list[ListRow]:
@@ -92,40 +113,36 @@ def fenced_ids(querysets: list, order: tuple[str, ...], limit: int, offset: int 
         return [row[0] for row in cursor.fetchall()]
 
 
-def rows_for_ids(ids: list[int]) -> list[ListRow]:
-    """The rows of these customers, in this order."""
+def rows_for_ids(ids: list[int], kind: type[Row] = ListRow) -> list:
+    """The rows (of class `kind`) of these customers, in this order."""
     if not ids:
         return []
-    rows = _rows_postgres(ids) if connection.vendor == "postgresql" else _rows_orm(ids)
+    rows = _rows_postgres(ids, kind) if connection.vendor == "postgresql" else _rows_orm(ids, kind)
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def _rows_orm(ids: list[int]) -> list[ListRow]:
+def _rows_orm(ids: list[int], kind: type[Row]) -> list:
     from .models import Customer
 
-    by_id = {values[0]: ListRow(values) for values in Customer.objects.filter(pk__in=ids).values_list(*COLUMNS)}
-    tags = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("tag__name").values_list("customer_id", "tag__name")
-    for customer_id, tag_name in tags:
-        by_id[customer_id].tag_names.append(tag_name)
+    by_id = {values[0]: kind(values) for values in Customer.objects.filter(pk__in=ids).values_list(*kind.COLUMNS)}
+    if kind.TAGS:
+        tags = Customer.tags.through.objects.filter(customer_id__in=ids).order_by("tag__name").values_list("customer_id", "tag__name")
+        for customer_id, tag_name in tags:
+            by_id[customer_id].tag_names.append(tag_name)
     return list(by_id.values())
 
 
-def _rows_postgres(ids: list[int]) -> list[ListRow]:
+def _rows_postgres(ids: list[int], kind: type[Row]) -> list:
     # The same rows as _rows_orm in one statement (tag names as an array); written out because
-    # building and compiling the two ORM queries cost as much as running them.
+    # building and compiling the ORM queries cost as much as running them.
     with connection.cursor() as cursor:
-        cursor.execute(_postgres_sql(), [ids])
-        rows = []
-        for values in cursor.fetchall():
-            row = ListRow(values)
-            row.tag_names = values[-1]
-            rows.append(row)
-    return rows
+        cursor.execute(_postgres_sql(kind), [ids])
+        return [kind(values) for values in cursor.fetchall()]
 
 
 @functools.cache
-def _postgres_sql() -> str:
+def _postgres_sql(kind: type[Row]) -> str:
     from guanxi.accounts.models import OrgUnit, Region, User
 
     from .models import Customer, Tag
@@ -136,25 +153,27 @@ def _postgres_sql() -> str:
     def table(model) -> str:
         return connection.ops.quote_name(model._meta.db_table)
 
-    joined = {"owner": ("o", User), "unit": ("u", OrgUnit), "region": ("r", Region)}
+    relations = {"owner": ("o", User), "unit": ("u", OrgUnit), "region": ("r", Region)}
+    joined = {}
     selected = []
-    for name in COLUMNS:
+    for name in kind.COLUMNS:
         head, _sep, tail = name.partition("__")
         if tail:
-            alias, model = joined[head]
+            alias, model = joined[head] = relations[head]
             selected.append(f"{alias}.{column(model, tail)}")
         else:
             selected.append(f"c.{column(Customer, 'id' if name == 'pk' else name)}")
-    through = Customer.tags.through
-    tags = (
-        f"ARRAY(SELECT t.{column(Tag, 'name')} FROM {table(through)} ct JOIN {table(Tag)} t ON t.{column(Tag, 'id')} = "
-        f"ct.{column(through, 'tag')} WHERE ct.{column(through, 'customer')} = c.{column(Customer, 'id')} ORDER BY t.{column(Tag, 'name')})"
-    )
+    if kind.TAGS:
+        through = Customer.tags.through
+        selected.append(
+            f"ARRAY(SELECT t.{column(Tag, 'name')} FROM {table(through)} ct JOIN {table(Tag)} t ON t.{column(Tag, 'id')} = "
+            f"ct.{column(through, 'tag')} WHERE ct.{column(through, 'customer')} = c.{column(Customer, 'id')} ORDER BY t.{column(Tag, 'name')})"
+        )
     joins = "".join(
         f" LEFT JOIN {table(model)} {alias} ON {alias}.{column(model, 'id')} = c.{column(Customer, field)}"
         for field, (alias, model) in joined.items()
     )
-    return f"SELECT {', '.join(selected)}, {tags} FROM {table(Customer)} c{joins} WHERE c.{column(Customer, 'id')} = ANY(%s)"
+    return f"SELECT {', '.join(selected)} FROM {table(Customer)} c{joins} WHERE c.{column(Customer, 'id')} = ANY(%s)"
 
 
 EMPTY = "—"
@@ -169,9 +188,14 @@ def _badge(css: str, label: str) -> str:
     return f'<span class="badge {css}">{label}</span>' if label else ""
 
 
+def _detail_url_parts() -> tuple[str, str]:
+    head, tail = reverse("customers:detail", args=[_ID_PLACEHOLDER]).split(str(_ID_PLACEHOLDER))
+    return head, tail
+
+
 def render_rows(customers, *, selectable: bool) -> SafeString:
     """The <tr> elements of `customers` (ListRow, from load_rows)."""
-    url_head, url_tail = reverse("customers:detail", args=[_ID_PLACEHOLDER]).split(str(_ID_PLACEHOLDER))
+    url_head, url_tail = _detail_url_parts()
     categories, kinds, statuses = _labels(Category), _labels(SpecialKind), _labels(Status)
     filing_labels = {state: escape(str(label)) for state, label in _FILING_LABELS.items()}
     t_key = escape(gettext("Key customer"))
@@ -215,4 +239,28 @@ def render_rows(customers, *, selectable: bool) -> SafeString:
         created = f"{timezone.localtime(c.created_at):%Y-%m-%d}" if c.created_at else ""
         cells.append(f'<td class="text-secondary text-nowrap">{created}</td></tr>')
         out.append("".join(cells))
+    return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
+
+
+def render_hits(customers) -> SafeString:
+    """The search hits of `customers` (ListRow, from rows_for_ids): the header box's drop-down
+    and the search page list them with name, category, credit code, phone, owner and status."""
+    url_head, url_tail = _detail_url_parts()
+    categories, statuses = _labels(Category), _labels(Status)
+    t_key = escape(gettext("Key customer"))
+    out = ['<div class="list-group list-group-flush">']
+    for c in customers:
+        key = f' <i class="ti ti-star-filled text-yellow" aria-label="{t_key}"></i>' if c.is_key else ""
+        details = categories.get(c.category, escape(c.category))
+        for value in (c.credit_code, c.phone):
+            if value:
+                details += f" · {escape(value)}"
+        status = _badge(_STATUS_CSS.get(c.status, "bg-secondary-lt"), statuses.get(c.status, escape(c.status)))
+        out.append(
+            f'<a href="{url_head}{c.pk}{url_tail}" class="list-group-item list-group-item-action d-flex align-items-center">'
+            f"<div><div><strong>{escape(c.name)}</strong>{key}</div>"
+            f'<div class="small text-secondary">{details}</div></div>'
+            f'<div class="ms-auto text-end small text-secondary">{escape(c.owner_display)}<div>{status}</div></div></a>'
+        )
+    out.append("</div>")
     return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)

@@ -121,33 +121,38 @@ def apply(queryset, q: str | None):
     return queryset.filter(cond)
 
 
-# What a hit shows (customers/_search_hits.html): a limited search reads only these.
-HIT_COLUMNS = ("name", "is_key", "category", "credit_code", "phone", "status", "owner__full_name", "owner__username")
-
-# Matches gathered without an order before the newest are picked in Python (see search()).
+# Matches gathered without an order before the newest are picked in Python (see hit_ids()).
 CANDIDATES_MAX = 1000
 
 
 def search(user, q: str | None, *, limit: int | None = None):
     """Live customers matching `q` that `user` may view, newest first; empty for an empty
-    query. Without `limit` a queryset to slice or paginate; with it, a list of at most `limit`.
-
-    With a limit, "ORDER BY id DESC LIMIT n" tempts PostgreSQL to walk the primary key
-    backwards until n rows pass the OR of the search conditions, which is quick when many
-    customers match and reads a hundred thousand rows when a few hundred do (a contact's common
-    name). So the matching ids are read first, unordered, through the conditions' indexes;
-    only when there are more than CANDIDATES_MAX of them does the ordered query run, and then
-    it finds its rows early.
-
-    The drop-down (a limit) first leaves out two Chinese characters anywhere in a name: its
-    trigram candidates can cost 40 ms for a common pinyin such as "fengfeng", and a two-character
-    person's name (冯峰) already fills the list from its contacts. Only when the other branches
-    find fewer than `limit` customers does it look inside names too."""
-    base = Customer.objects.restrict(user, "view").live()
-    if not _text(q):
-        return [] if limit else base.none()
+    query. Without `limit` a queryset to slice or paginate; with it, a list of at most `limit`
+    (see hit_ids)."""
     if not limit:
-        return base.filter(search_q(q)).select_related("owner", "unit").order_by("-id")
+        base = Customer.objects.restrict(user, "view").live()
+        return base.filter(search_q(q)).select_related("owner", "unit").order_by("-id") if _text(q) else base.none()
+    ids = hit_ids(user, q, limit)
+    return list(Customer.objects.filter(pk__in=ids).select_related("owner").order_by("-id")) if ids else []
+
+
+def hit_ids(user, q: str | None, limit: int) -> list[int]:
+    """Ids of the newest `limit` live customers matching `q` that `user` may view, newest first.
+
+    "ORDER BY id DESC LIMIT n" tempts PostgreSQL to walk the primary key backwards until n
+    rows pass the OR of the search conditions, which is quick when many customers match and
+    reads a hundred thousand rows when a few hundred do (a contact's common name). So the
+    matching ids are read first, unordered, through the conditions' indexes; only when there
+    are more than CANDIDATES_MAX of them does the ordered query run, and then it finds its
+    rows early.
+
+    Two Chinese characters anywhere in a name are left out at first: their trigram candidates
+    can cost 40 ms for a common pinyin such as "fengfeng", and a two-character person's name
+    (冯峰) already fills the list from its contacts. Only when the other branches find fewer
+    than `limit` customers does it look inside names too."""
+    if not _text(q):
+        return []
+    base = Customer.objects.restrict(user, "view").live()
     cond = quick_q(q)
     ids = _candidate_ids(base, cond)
     inside = han_inside_q(q) if len(ids) < limit else None
@@ -155,15 +160,9 @@ def search(user, q: str | None, *, limit: int | None = None):
         cond |= inside
         ids = _candidate_ids(base, cond)
     if len(ids) > CANDIDATES_MAX:
-        return _hits(base.filter(cond), limit)
-    # These ids already passed the scope and the conditions: the rows need only them (repeating
-    # the conditions, with their long id lists, cost more than reading the rows).
-    return _hits(base.filter(pk__in=sorted(ids, reverse=True)[:limit]), limit)
+        return list(base.filter(cond).order_by("-id").values_list("pk", flat=True)[:limit])
+    return sorted(ids, reverse=True)[:limit]
 
 
 def _candidate_ids(base, cond) -> list[int]:
     return list(base.filter(cond).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
-
-
-def _hits(qs, limit: int) -> list:
-    return list(qs.select_related("owner").only(*HIT_COLUMNS).order_by("-id")[:limit])

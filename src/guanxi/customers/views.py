@@ -696,22 +696,20 @@ class CustomerSearchView(ScopedMixin, TemplateView):
         if request.htmx:
             self.limit = self.quick_limit
 
-    def results(self, q):
-        if not q:
-            return []
-        from .search import search
-
-        return list(search(self.request.user, q, limit=self.limit + 1))
-
     def get_context_data(self, **kwargs):
+        from . import list_rows
+        from .search import hit_ids
+
         ctx = super().get_context_data(**kwargs)
         q = (self.request.GET.get("q") or "").strip()[:100]
-        results = self.results(q)
+        ids = hit_ids(self.request.user, q, self.limit + 1) if q else []
+        results = list_rows.rows_for_ids(ids[: self.limit], list_rows.HitRow)
         ctx.update(
             title=_("Search customers"),
             q=q,
-            results=results[: self.limit],
-            more=len(results) > self.limit,
+            results=results,
+            hits=list_rows.render_hits(results),
+            more=len(ids) > self.limit,
             limit=self.limit,
         )
         return ctx
@@ -720,5 +718,5 @@ class CustomerSearchView(ScopedMixin, TemplateView):
         response = super().get(request, *args, **kwargs)
         results = response.context_data["results"]
         if len(results) == 1 and request.GET.get("go") == "1":
-            return HttpResponseRedirect(results[0].get_absolute_url())
+            return HttpResponseRedirect(reverse("customers:detail", args=[results[0].pk]))
         return response

@@ -209,7 +209,7 @@ def test_bulk_export_of_the_selection(env, make_customer, login):
 
 @pytest.mark.postgres_only
 def test_rows_read_in_one_statement_match_the_orm(env, make_customer):
-    from guanxi.customers.list_rows import ListRow, _rows_orm, _rows_postgres
+    from guanxi.customers.list_rows import HitRow, ListRow, _rows_orm, _rows_postgres
 
     region = Region.objects.create(name="华南", code="ui-south", kind="area")
     tagged = make_customer("乙商贸", tags=["重点", "A类", "续约"], owner=env.manager, unit=env.units.sales, region=region)
@@ -221,10 +221,12 @@ def test_rows_read_in_one_statement_match_the_orm(env, make_customer):
     ids = [tagged.pk, bare.pk]
 
     def as_dicts(rows):
-        return {row.pk: {slot: getattr(row, slot) for slot in ListRow.__slots__} for row in rows}
+        return {row.pk: {slot: getattr(row, slot) for slot in type(row).__slots__} for row in rows}
 
-    fast = as_dicts(_rows_postgres(ids))
-    assert fast == as_dicts(_rows_orm(ids))
+    hits = as_dicts(_rows_postgres(ids, HitRow))
+    assert hits == as_dicts(_rows_orm(ids, HitRow)) and hits[tagged.pk]["owner_full_name"] == env.manager.full_name
+    fast = as_dicts(_rows_postgres(ids, ListRow))
+    assert fast == as_dicts(_rows_orm(ids, ListRow))
     assert set(fast[tagged.pk]["tag_names"]) == {"重点", "A类", "续约"} and fast[bare.pk]["tag_names"] == []
     assert fast[tagged.pk]["region_name"] == "华南" and fast[bare.pk]["owner_id"] is None
 

@@ -64,3 +64,31 @@ def test_header_box_drops_down_the_first_matches_while_typing(env, make_customer
     empty = client.get(SEARCH, {"q": "zzzz"}, HTTP_HX_REQUEST="true").content.decode()
     assert "No customer found" in empty and "<aside" not in empty
     assert client.get(SEARCH, {"q": ""}, HTTP_HX_REQUEST="true").content.decode().strip() == ""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_hit_shows_name_category_code_phone_owner_and_status(env, make_customer, login, language):
+    from django.utils import translation
+
+    from guanxi.customers.models import Category, Status
+
+    hit = make_customer(
+        "华新<钢铁>&有限公司", is_key=True, credit_code="91350100M000100Y43", phone="021-66668888", category=Category.DISTRIBUTOR
+    )
+    plain = make_customer("华新钢铁二厂", status=Status.LOST)
+    client = login(env.rep)
+    session = client.session
+    session["_language"] = language  # as the language switch does
+    session.save()
+    with translation.override(language):
+        lost, distributor = str(Status.LOST.label), str(Category.DISTRIBUTOR.label)
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        html = client.get(SEARCH, {"q": "hxgt"}, **headers).content.decode()
+        items = html.split('class="list-group-item')[1:]
+        assert len(items) == 2
+        first, second = items  # newest first
+        assert f'href="{plain.get_absolute_url()}"' in html.split('class="list-group-item')[0][-60:] + first
+        assert "华新钢铁二厂" in first and lost in first and "ti-star-filled" not in first
+        assert "华新&lt;钢铁&gt;&amp;有限公司" in second and "<钢铁>" not in second
+        assert "ti-star-filled" in second and "91350100M000100Y43" in second and "021-66668888" in second
+        assert distributor in second and env.rep.get_full_name() in second
