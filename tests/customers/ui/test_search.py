@@ -90,5 +90,5 @@ def test_a_hit_shows_name_category_code_phone_owner_and_status(env, make_custome
         assert f'href="{plain.get_absolute_url()}"' in html.split('class="list-group-item')[0][-60:] + first
         assert "华新钢铁二厂" in first and lost in first and "ti-star-filled" not in first
         assert "华新&lt;钢铁&gt;&amp;有限公司" in second and "<钢铁>" not in second
-        assert "ti-star-filled" in second and "91350100M000100Y43" in second and "021-66668888" in second
+        assert hit.get_absolute_url() in first + second and "ti-star-filled" in second and "91350100M000100Y43" in second and "021-66668888" in second
         assert distributor in second and env.rep.get_full_name() in second
