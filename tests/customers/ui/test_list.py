@@ -131,6 +131,27 @@ def test_sort_and_pagination_never_count(env, make_customer, login):
     assert client.get(LIST, {"sort": "password"}).status_code == 200  # unknown sort: the default
 
 
+def test_sort_headers_toggle_the_direction_keep_the_filters_and_start_over(env, make_customer, login):
+    import html as html_lib
+    import re
+
+    make_customer("甲公司")
+    client = login(env.rep)
+
+    def headers(params) -> dict[str, tuple[str, str, str]]:
+        page = client.get(LIST, params).content.decode()
+        found = re.findall(r'<a href="\?([^"]*)" class="(table-sort[^"]*)"( aria-sort="\w+")?>', page)
+        return {dict(re.findall(r"(\w+)=([^&]*)", html_lib.unescape(q)))["sort"].lstrip("-"): (html_lib.unescape(q), c, a) for q, c, a in found}
+
+    plain = headers({"category": "direct"})
+    assert set(plain) == {"name", "status", "filing_deadline", "completeness", "created_at"}
+    assert plain["name"] == ("category=direct&sort=name", "table-sort", "")
+    current = headers({"category": "direct", "sort": "name", "start": "50"})
+    assert current["name"] == ("category=direct&sort=-name", "table-sort asc", ' aria-sort="ascending"')  # paging starts over
+    assert current["status"][0] == "category=direct&sort=status"
+    assert headers({"sort": "-name"})["name"] == ("sort=name", "table-sort desc", ' aria-sort="descending"')
+
+
 def test_query_count_does_not_grow_with_rows(env, make_customer, login):
     client = login(env.manager)
     for i in range(3):
