@@ -181,6 +181,7 @@ LOCALE_PATHS = [SRC_DIR / "guanxi" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = "guanxi.formats"  # one way of writing dates in both languages
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -85,3 +85,21 @@ def test_filing_and_completeness_panels(env, customer, login):
     html = login(env.rep).get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "Filing" in html
     assert "Completeness" in html or "completeness" in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_dates_are_written_one_way_in_both_languages(env, customer, login, language):
+    """2026-03-09 in Chinese and English alike (Django's defaults: 2026年3月9日, 03/09/2026)."""
+    import datetime as dt
+
+    customer.first_contact_date = dt.date(2026, 3, 9)
+    customer.filing_deadline = dt.date(2026, 3, 16)
+    customer.save()
+    client = login(env.rep)
+    session = client.session
+    session["_language"] = language
+    session.save()
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    panel = html[html.index('id="filing-panel"') :]
+    assert "2026-03-09" in panel and "2026-03-16" in panel
+    assert "2026年3月" not in html and "03/09/2026" not in html and "March 9" not in html
