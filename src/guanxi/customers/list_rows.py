@@ -242,12 +242,14 @@ def render_rows(customers, *, selectable: bool) -> SafeString:
     return mark_safe("\n".join(out))  # noqa: S308 (every value above is escaped)
 
 
-def render_hits(customers) -> SafeString:
-    """The search hits of `customers` (ListRow, from rows_for_ids): the header box's drop-down
-    and the search page list them with name, category, credit code, phone, owner and status."""
+def render_hits(customers, contacts: dict[int, tuple[str, str]] | None = None) -> SafeString:
+    """The search hits of `customers` (HitRow, from rows_for_ids): the header box's drop-down
+    and the search page list them with name, category, credit code, phone, owner and status,
+    and the matching contact (name, masked mobile) of those in `contacts` (customer id →)."""
     url_head, url_tail = _detail_url_parts()
     categories, statuses = _labels(Category), _labels(Status)
     t_key = escape(gettext("Key customer"))
+    contacts = contacts or {}
     out = ['<div class="list-group list-group-flush">']
     for c in customers:
         key = f' <i class="ti ti-star-filled text-yellow" aria-label="{t_key}"></i>' if c.is_key else ""
@@ -255,6 +257,10 @@ def render_hits(customers) -> SafeString:
         for value in (c.credit_code, c.phone):
             if value:
                 details += f" · {escape(value)}"
+        if c.pk in contacts:
+            name, mobile = contacts[c.pk]
+            person = gettext("Contact: %(name)s") % {"name": name} + (f" · {mobile}" if mobile else "")
+            details += f'<div><i class="ti ti-user me-1" aria-hidden="true"></i>{escape(person)}</div>'
         status = _badge(_STATUS_CSS.get(c.status, "bg-secondary-lt"), statuses.get(c.status, escape(c.status)))
         out.append(
             f'<a href="{url_head}{c.pk}{url_tail}" class="list-group-item list-group-item-action d-flex align-items-center">'

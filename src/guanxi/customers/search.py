@@ -60,8 +60,9 @@ def han_inside_q(q: str | None) -> Q | None:
     return None
 
 
-def quick_q(q: str | None) -> Q | None:
-    """search_q without han_inside_q."""
+def quick_q(q: str | None, via_contacts: set[int] | None = None) -> Q | None:
+    """search_q without han_inside_q. The ids of customers found through a contact's name or
+    mobile are added to `via_contacts` when given."""
     text = _text(q)
     if not text:
         return None
@@ -81,11 +82,11 @@ def quick_q(q: str | None) -> Q | None:
         if key:
             cond |= Q(phone_key=key)
             if len(key) == 11 and key.startswith("1"):
-                cond |= _contact_ids(Contact.objects.filter(mobile=key))
+                cond |= _contact_ids(Contact.objects.filter(mobile=key), via_contacts)
         else:
             cond |= Q(phone_key__startswith=digits)
             if digits.startswith("1"):
-                cond |= _contact_ids(Contact.objects.filter(mobile__startswith=digits))
+                cond |= _contact_ids(Contact.objects.filter(mobile__startswith=digits), via_contacts)
 
     # Pinyin and initials (letters only): prefix of the full pinyin or of the initials.
     compact = lower.replace(" ", "").replace("'", "")
@@ -102,14 +103,16 @@ def quick_q(q: str | None) -> Q | None:
             cond |= Q(name_key__contains=key)
     # Contact names: equal or beginning with the query.
     if has_han(text) or _LETTERS.match(lower):
-        cond |= _contact_ids(Contact.objects.filter(Q(name=text) | Q(name__startswith=text)))
+        cond |= _contact_ids(Contact.objects.filter(Q(name=text) | Q(name__startswith=text)), via_contacts)
     return cond
 
 
-def _contact_ids(contacts) -> Q:
+def _contact_ids(contacts, via_contacts: set[int] | None = None) -> Q:
     # Evaluated here: a short literal id list lets the database combine index scans (an
     # IN (subquery) inside an OR would force a scan of every customer).
     ids = list(contacts.order_by().values_list("customer_id", flat=True).distinct()[:CONTACT_HITS_MAX])
+    if via_contacts is not None:
+        via_contacts.update(ids)
     return Q(pk__in=ids)
 
 
@@ -136,7 +139,7 @@ def search(user, q: str | None, *, limit: int | None = None):
     return list(Customer.objects.filter(pk__in=ids).select_related("owner").order_by("-id")) if ids else []
 
 
-def hit_ids(user, q: str | None, limit: int) -> list[int]:
+def hit_ids(user, q: str | None, limit: int, via_contacts: set[int] | None = None) -> list[int]:
     """Ids of the newest `limit` live customers matching `q` that `user` may view, newest first.
 
     "ORDER BY id DESC LIMIT n" tempts PostgreSQL to walk the primary key backwards until n
@@ -149,11 +152,13 @@ def hit_ids(user, q: str | None, limit: int) -> list[int]:
     Two Chinese characters anywhere in a name are left out at first: their trigram candidates
     can cost 40 ms for a common pinyin such as "fengfeng", and a two-character person's name
     (冯峰) already fills the list from its contacts. Only when the other branches find fewer
-    than `limit` customers does it look inside names too."""
+    than `limit` customers does it look inside names too.
+
+    `via_contacts` (when given) receives the ids of customers found through a contact."""
     if not _text(q):
         return []
     base = Customer.objects.restrict(user, "view").live()
-    cond = quick_q(q)
+    cond = quick_q(q, via_contacts)
     ids = _candidate_ids(base, cond)
     inside = han_inside_q(q) if len(ids) < limit else None
     if inside is not None:
@@ -166,3 +171,22 @@ def hit_ids(user, q: str | None, limit: int) -> list[int]:
 
 def _candidate_ids(base, cond) -> list[int]:
     return list(base.filter(cond).order_by().values_list("pk", flat=True)[: CANDIDATES_MAX + 1])
+
+
+def matching_contacts(user, q: str | None, customer_ids) -> dict[int, tuple[str, str]]:
+    """For hits found through a contact: customer id → (the contact's name, masked mobile) of
+    the first contact whose name or mobile matches `q`, among the contacts `user` may view."""
+    from .privacy import masked_value
+
+    text = _text(q)
+    if not customer_ids or not text or not user.has_perm("customers.view_contact"):
+        return {}
+    cond = Q(name=text) | Q(name__startswith=text)
+    digits = query_digits(text)
+    if _PHONE_LIKE.match(text) and len(digits) >= 7:
+        cond = Q(mobile__startswith=phone_key(text) or digits)
+    contacts = Contact.objects.restrict(user, "view").filter(cond, customer_id__in=list(customer_ids), erased_at__isnull=True)
+    found: dict[int, tuple[str, str]] = {}
+    for contact in contacts.order_by("customer_id", "-is_primary", "name", "pk").only("customer_id", "name", "mobile"):
+        found.setdefault(contact.customer_id, (contact.name, masked_value(contact, "mobile")))
+    return found

@@ -698,17 +698,20 @@ class CustomerSearchView(ScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         from . import list_rows
-        from .search import hit_ids
+        from .search import hit_ids, matching_contacts
 
         ctx = super().get_context_data(**kwargs)
         q = (self.request.GET.get("q") or "").strip()[:100]
-        ids = hit_ids(self.request.user, q, self.limit + 1) if q else []
+        via_contacts: set[int] = set()
+        ids = hit_ids(self.request.user, q, self.limit + 1, via_contacts) if q else []
         results = list_rows.rows_for_ids(ids[: self.limit], list_rows.HitRow)
+        # Hits found through a contact say which one (a customer's name need not look like "孙经理").
+        contacts = matching_contacts(self.request.user, q, via_contacts.intersection(ids[: self.limit]))
         ctx.update(
             title=_("Search customers"),
             q=q,
             results=results,
-            hits=list_rows.render_hits(results),
+            hits=list_rows.render_hits(results, contacts),
             more=len(ids) > self.limit,
             limit=self.limit,
         )

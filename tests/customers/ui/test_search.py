@@ -90,5 +90,27 @@ def test_a_hit_shows_name_category_code_phone_owner_and_status(env, make_custome
         assert f'href="{plain.get_absolute_url()}"' in html.split('class="list-group-item')[0][-60:] + first
         assert "华新钢铁二厂" in first and lost in first and "ti-star-filled" not in first
         assert "华新&lt;钢铁&gt;&amp;有限公司" in second and "<钢铁>" not in second
-        assert hit.get_absolute_url() in first + second and "ti-star-filled" in second and "91350100M000100Y43" in second and "021-66668888" in second
+        assert (
+            hit.get_absolute_url() in first + second
+            and "ti-star-filled" in second
+            and "91350100M000100Y43" in second
+            and "021-66668888" in second
+        )
         assert distributor in second and env.rep.get_full_name() in second
+
+
+def test_a_hit_found_through_a_contact_names_the_contact_with_a_masked_mobile(env, make_customer, login, make_user):
+    make_customer("东方机械", contacts=[{"name": "孙经理", "mobile": "13911112222"}, {"name": "钱会计", "mobile": "13700001111"}])
+    make_customer("孙氏五金")  # found by its own name: no contact line
+    client = login(env.rep)
+    for q in ("孙经理", "13911112222"):
+        html = client.get(SEARCH, {"q": q}, HTTP_HX_REQUEST="true").content.decode()
+        hit = next(item.split("</a>")[0] for item in html.split('class="list-group-item')[1:] if "东方机械" in item)
+        assert "孙经理" in hit and "139****2222" in hit and "13911112222" not in hit and "钱会计" not in hit
+    html = client.get(SEARCH, {"q": "孙"}, HTTP_HX_REQUEST="true").content.decode()
+    own = next(item.split("</a>")[0] for item in html.split('class="list-group-item')[1:] if "孙氏五金" in item)
+    assert "ti-user" not in own
+    # Without the right to view contacts, the customer is still found but the contact is not named.
+    no_contacts = make_user("ui_nocontacts", env.units.east, scope="all", permissions=["customers.view_customer"])
+    html = login(no_contacts).get(SEARCH, {"q": "孙经理"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "东方机械" in html and "孙经理" not in html.replace("“孙经理”", "")
