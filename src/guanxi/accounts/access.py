@@ -9,7 +9,9 @@ the key because positions start and end on dates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -33,6 +35,8 @@ class Principal:
     roles: list[tuple[str, str, str]] = field(default_factory=list)
     # permission code -> list of (default scope, overrides) of the roles granting it
     _grants: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)
+    # What other apps add to the principal (register_part), by name
+    parts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def permissions(self) -> set[str]:
@@ -83,8 +87,25 @@ def _subordinates(user_id: int) -> set[int]:
     return seen
 
 
+# name -> function of the user id: facts other apps need on every request (a rep's team
+# memberships, for the customer scope), kept with the principal. A change to what they read
+# must bump the access version.
+_parts: dict[str, Callable[[int], Any]] = {}
+
+
+def register_part(name: str, build: Callable[[int], Any]) -> None:
+    _parts[name] = build
+
+
+def part(principal: Principal, name: str) -> Any:
+    """The principal's part `name`, None when it was built without it."""
+    return getattr(principal, "parts", {}).get(name)
+
+
 def build_principal(user) -> Principal:
     p = Principal(user_id=user.pk)
+    for name, build in _parts.items():
+        p.parts[name] = build(user.pk)
     for pos in _current_positions(user.pk):
         p.unit_ids.add(pos.unit_id)
         p.unit_paths.append(pos.unit.path)

@@ -9,6 +9,12 @@ EXTRA_PERMISSIONS = {
     "customers.archive_customer": _("Customers: archivist work queue (filing, completeness)"),
 }
 
+# Readable names of audit event types (guanxi.core.events).
+EVENTS = {
+    "customer.sent_back": _("Customer record sent back to its unit"),
+    "customer.return_resolved": _("Sent-back customer record corrected"),
+}
+
 
 class CustomersConfig(AppConfig):
     name = "guanxi.customers"
@@ -16,10 +22,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customer archive")
 
     def ready(self):
-        from guanxi.core import permissions
+        from guanxi.core import events, permissions
 
         for code, label in EXTRA_PERMISSIONS.items():
             permissions.register(code, label)
+        for code, label in EVENTS.items():
+            events.register(code, label)
         try:  # the personal-data feature registers its own codes (erasure)
             from .privacy import register_permissions
         except ImportError:
@@ -34,3 +42,7 @@ class CustomersConfig(AppConfig):
         from .models import Tag
 
         choice_cache.watch(OrgUnit, Region, Tag)
+
+        from . import members
+
+        members.connect()

@@ -5,7 +5,8 @@ guanxi.policy.schema.customers for the field keys); custom fields of the categor
 required count too. `refresh(customer)` stores the score (0–100, the share of required fields
 filled in) and the keys of the missing fields on the record; services call it after every save.
 `refresh_queryset(qs)` does the same for many records with a fixed number of queries per batch.
-Completing a record resolves its open return tasks (the weekly check, guanxi.customers.filing).
+Completing a record resolves its open return tasks for missing fields (the weekly check,
+guanxi.customers.filing); a record sent back as not filed to the standard stays sent back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Contact, Customer, CustomerDepartment, CustomerFile, CustomFieldDef, FieldType, ReturnTask
+from .models import Contact, Customer, CustomerDepartment, CustomerFile, CustomFieldDef, FieldType, ReturnReason, ReturnTask
 
 CLAUSE = "customers.required_fields"
 CUSTOM_PREFIX = "custom."
@@ -156,10 +157,13 @@ def compute(customer: Customer, keys: list[str], facts: _Facts, custom: dict[str
 
 
 def _resolve_tasks(customer_ids: Iterable[int]) -> int:
-    """Closes the open return tasks of records that are now complete (field history kept)."""
+    """Closes the open return tasks of records that are now complete (field history kept). Only
+    tasks for an incomplete record: one sent back as not filed to the standard is not fixed by
+    filling in fields; its unit marks it corrected (guanxi.customers.filing.resolve_task)."""
     now = timezone.now()
     n = 0
-    for task in ReturnTask.objects.filter(customer_id__in=list(customer_ids), resolved_at__isnull=True):
+    open_tasks = ReturnTask.objects.filter(customer_id__in=list(customer_ids), resolved_at__isnull=True, reason=ReturnReason.INCOMPLETE)
+    for task in open_tasks:
         task.resolved_at = now
         task.save(update_fields=["resolved_at"])
         n += 1

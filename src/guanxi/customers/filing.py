@@ -13,6 +13,12 @@
   unfiled customers (seed 000 §二.4, seed 002 §1.8).
 - `weekly_check()`: new records of the past week that are incomplete are sent back to their
   unit as ReturnTasks — one open task per customer at most.
+- `send_back()`: the archivist sends a record back by hand, with a note: an incomplete one
+  (reason INCOMPLETE, resolved when the record is complete) or one not filed to the standard
+  (reason IRREGULAR: a wrong category, a made-up name…). The owner is notified.
+  `resolve_task()`: the unit (anyone who may change the record) or the archivist marks the
+  task corrected; an incomplete record's task only once it is complete, unless the archivist
+  closes it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +43,7 @@ CHANGE_CLAUSE = "deadlines.change_report_working_days"
 CHANGE_FIELDS_CLAUSE = "customers.change_report_fields"
 CHECK_CLAUSE = "deadlines.completeness_check_weekday"
 ARCHIVE_PERMISSION = "customers.archive_customer"
+NOTE_MAX_LENGTH = 2000
 
 FILED, DUE, LATE, CHANGE_DUE, CHANGE_LATE = "filed", "due", "late", "change_due", "change_late"
 STATUS_LABELS = {
@@ -325,6 +332,143 @@ def open_tasks(customer: Customer):
     return customer.return_tasks.filter(resolved_at__isnull=True).order_by("-created_at")
 
 
+# ---------------------------------------------------------------- sending back by hand
+
+
+def can_send_back(user, customer: Customer) -> bool:
+    """The archivist of the record's scope may send it back (whether a task is open is the
+    service's business)."""
+    return can_archive(user, customer) and not customer.merged_into_id
+
+
+def can_resolve(user, task: ReturnTask, *, archivist: bool | None = None) -> bool:
+    """Who may mark an open task corrected: the archivist of the record's scope, or anyone who
+    may change the record (its unit). An incomplete record's task waits for the record to be
+    complete unless the archivist closes it. `archivist`: `can_archive(user, task.customer)`
+    when the caller knows it already."""
+    if user is None or not getattr(user, "is_authenticated", False) or task.resolved_at is not None:
+        return False
+    if archivist is None:
+        archivist = can_archive(user, task.customer)
+    if archivist:
+        return True
+    if not Customer.objects.restrict(user, "change").filter(pk=task.customer_id).exists():
+        return False
+    return task.reason != ReturnReason.INCOMPLETE or not task.customer.missing_fields
+
+
+def _notify(recipients, *, kind: str, title, body: str, customer: Customer) -> None:
+    from guanxi.notifications.services import notify
+
+    notify(recipients, kind=kind, title=title, body=body, url=customer.get_absolute_url(), subject=customer)
+
+
+@transaction.atomic
+def send_back(customer: Customer, *, actor, note: str) -> ReturnTask:
+    """The archivist sends the record back to its unit by hand (seed 001 §5.1.1): reason
+    INCOMPLETE while required fields are missing (resolved once they are filled in), else
+    IRREGULAR (resolved when the unit marks it corrected). Audited `customer.sent_back`; the
+    owner is notified."""
+    if not can_archive(actor, customer):
+        raise NotAllowed(_("You may not send this customer back."))
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Say what the unit must correct."), field="note", code="note_required")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DomainError(
+            _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX_LENGTH},
+            field="note",
+            code="note_too_long",
+        )
+    policy = _policy()
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.merged_into_id:
+        raise DomainError(_("This customer was merged into another record."), code="merged")
+    already = _("This customer has already been sent back and is not corrected yet.")
+    if ReturnTask.objects.filter(customer=locked, resolved_at__isnull=True).exists():
+        raise DomainError(already, code="already_sent_back")
+    score, missing = completeness.refresh(locked, policy=policy)
+    reason = ReturnReason.INCOMPLETE if score < 100 else ReturnReason.IRREGULAR
+    try:
+        with transaction.atomic():  # the one-open-task constraint settles a race with the weekly check
+            task = ReturnTask.objects.create(
+                customer=locked,
+                unit_id=locked.unit_id,
+                reason=reason,
+                missing_fields=list(missing) if reason == ReturnReason.INCOMPLETE else [],
+                note=note,
+                created_by=actor,
+                policy_version=policy.version,
+                clause=CHECK_CLAUSE,
+            )
+    except IntegrityError as exc:
+        raise DomainError(already, code="already_sent_back") from exc
+    audit.record(
+        "customer.sent_back",
+        subject=locked,
+        actor=actor,
+        data={
+            "task": task.pk,
+            "note": note,
+            "unit": locked.unit_id,
+            "reason": reason.value,
+            "missing": list(task.missing_fields),
+            "policy_version": policy.version,
+            "clause": CHECK_CLAUSE,
+        },
+    )
+    if locked.owner_id and locked.owner_id != actor.pk:
+        _notify(
+            [locked.owner],
+            kind="customer.sent_back",
+            title=_("Customer record sent back: %(customer)s") % {"customer": locked.name},
+            body=note,
+            customer=locked,
+        )
+    customer.completeness, customer.missing_fields = locked.completeness, locked.missing_fields
+    return task
+
+
+@transaction.atomic
+def resolve_task(task: ReturnTask, *, actor) -> ReturnTask:
+    """Marks an open return task corrected (by the record's unit or the archivist); audited
+    `customer.return_resolved`; the archivist who sent it back is told."""
+    locked = ReturnTask.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    if locked.resolved_at is not None:
+        raise DomainError(_("This return task is already resolved."), code="already_resolved")
+    if not can_resolve(actor, locked):
+        if (
+            locked.reason == ReturnReason.INCOMPLETE
+            and locked.customer.missing_fields
+            and (Customer.objects.restrict(actor, "change").filter(pk=locked.customer_id).exists())
+        ):
+            raise DomainError(
+                _("The record is still incomplete: fill in the missing fields first."),
+                code="still_incomplete",
+            )
+        raise NotAllowed(_("You may not resolve this return task."))
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.save(update_fields=["resolved_at", "resolved_by"])
+    customer = locked.customer
+    audit.record(
+        "customer.return_resolved",
+        subject=customer,
+        actor=actor,
+        data={"task": locked.pk, "reason": locked.reason, "unit": locked.unit_id, "note": locked.note},
+    )
+    if locked.created_by_id and locked.created_by_id != actor.pk:
+        _notify(
+            [locked.created_by],
+            kind="customer.return_resolved",
+            title=_("Sent-back record corrected: %(customer)s") % {"customer": customer.name},
+            body=locked.note,
+            customer=customer,
+        )
+    task.resolved_at, task.resolved_by = locked.resolved_at, locked.resolved_by
+    return locked
+
+
 __all__ = [
     "CHANGE_DUE",
     "CHANGE_LATE",
@@ -337,6 +481,8 @@ __all__ = [
     "is_unfiled",
     "on_changed",
     "on_created",
+    "resolve_task",
+    "send_back",
     "status",
     "status_filter",
     "status_q",

@@ -246,7 +246,13 @@ class Customer(models.Model):
     def scope_branches(cls, principal, level) -> list[Q]:
         # Team members 协作人 see the customer whatever the level (F-ORG-2). The few ids are read
         # first: an OR with a subquery would stop the planner walking the (owner, -id) index.
-        member_ids = list(CustomerMember.objects.current().filter(user_id=principal.user_id).values_list("customer_id", flat=True))
+        # They come with the principal (memberships bump the access version), else from the table.
+        from guanxi.accounts.access import part
+
+        member_ids = part(principal, MEMBER_IDS_PART)
+        if member_ids is None:
+            member_ids = current_member_customer_ids(principal.user_id)
+        member_ids = sorted(member_ids)
         if level == DataScope.SELF:
             own = Q(owner_id=principal.user_id)
         elif level == DataScope.SUBORDINATES:
@@ -346,6 +352,14 @@ class MemberQuerySet(models.QuerySet):
     def current(self):
         today = timezone.localdate()
         return self.filter(Q(until__isnull=True) | Q(until__gte=today))
+
+
+MEMBER_IDS_PART = "customer_member_ids"
+
+
+def current_member_customer_ids(user_id: int) -> frozenset[int]:
+    """The customers `user_id` is a current team member of."""
+    return frozenset(CustomerMember.objects.current().filter(user_id=user_id).values_list("customer_id", flat=True))
 
 
 class CustomerMember(models.Model):
@@ -509,12 +523,14 @@ class DuplicateFinding(models.Model):
 
 class ReturnReason(models.TextChoices):
     INCOMPLETE = "incomplete", _("Incomplete new record")
+    IRREGULAR = "irregular", _("Not filed to the standard")
 
 
 class ReturnTask(models.Model):
-    """A record sent back to its unit to be completed (seed 001 §5.1.1), by the weekly check of
-    new records (F-CUS-5). At most one open task per customer; resolved when the record is
-    complete."""
+    """A record sent back to its unit to be completed or corrected (seed 001 §5.1.1): by the
+    weekly check of new records (F-CUS-5, `created_by` empty) or by hand by the archivist, with
+    a note. At most one open task per customer. An incomplete record's task is resolved when
+    the record is complete; an irregular one's when its unit marks it corrected."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="return_tasks")
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="customer_return_tasks")
@@ -524,6 +540,13 @@ class ReturnTask(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     policy_version = models.PositiveIntegerField(_("policy version"), default=0)
     clause = models.CharField(_("policy clause"), max_length=120, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent back by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     history = field_history()
 

@@ -1,14 +1,18 @@
 """The archivist work queue 档案工作台 (F-CUS-4, F-CUS-5): records of the archivist's scope that
-need filing, a change report or completing, with the "mark filed" action.
+need filing, a change report or completing, with the "mark filed" and "send back" actions; and
+"mark corrected" of a return task (the record's unit or the archivist).
 
 Permission `customers.archive_customer` (403 without it); records through
-`Customer.objects.restrict(user, "archive")` (out of scope → 404). Pagination fetches one row
-more than a page instead of counting the table.
+`Customer.objects.restrict(user, "archive")` (out of scope → 404). Marking a task corrected
+needs the archive or the change permission, and the record in that scope. Pagination fetches
+one row more than a page instead of counting the table.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, DateField, Exists, F, OuterRef, Prefetch, Q, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,6 +25,7 @@ from django.views.generic import TemplateView
 
 from guanxi.core.errors import DomainError
 from guanxi.core.generic import ScopedMixin
+from guanxi.core.querysets import permission_code
 
 from . import completeness, filing
 from .models import Customer, ReturnTask
@@ -45,6 +50,10 @@ STATUS_CSS = {
     filing.CHANGE_DUE: "bg-orange-lt",
     filing.CHANGE_LATE: "bg-red-lt",
 }
+
+
+# A send-back the service refused keeps its note for the form shown after the redirect.
+DRAFT_KEY = "filing_send_back_draft"
 
 
 def _open_tasks():
@@ -99,11 +108,14 @@ class ArchiveQueueView(ScopedMixin, TemplateView):
         has_next = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         defs = completeness._Defs()
+        draft = pop_draft(self.request)
         for c in rows:
             c.missing_labels = completeness.missing_labels(c, defs=defs)
             c.status_label = filing.status_label(c.filing_status)
             c.status_css = STATUS_CSS.get(c.filing_status, "bg-secondary-lt")
             c.can_file = c.filing_status != filing.FILED
+            c.can_send_back = not c.open_tasks  # the queue holds only the archivist's scope
+            c.send_back_draft = draft["note"] if draft and draft.get("pk") == c.pk else None
         base = self.request.GET.copy()
         base.pop("page", None)
         ctx.update(
@@ -118,8 +130,28 @@ class ArchiveQueueView(ScopedMixin, TemplateView):
             has_previous=page > 1,
             querystring=base.urlencode(),
             next_url=self.request.get_full_path(),
+            note_max_length=filing.NOTE_MAX_LENGTH,
         )
         return ctx
+
+
+def _target(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = default
+    return target
+
+
+def pop_draft(request, pk: int | None = None) -> dict | None:
+    """The note of a refused send-back (once; only for customer `pk` when given)."""
+    session = getattr(request, "session", None)
+    if session is None or DRAFT_KEY not in session:
+        return None
+    draft = session.get(DRAFT_KEY)
+    if pk is not None and (not isinstance(draft, dict) or draft.get("pk") != pk):
+        return None
+    session.pop(DRAFT_KEY, None)
+    return draft if isinstance(draft, dict) else None
 
 
 class FileCustomerView(ScopedMixin, View):
@@ -142,7 +174,54 @@ class FileCustomerView(ScopedMixin, View):
                 messages.success(request, _("The change of “%(name)s” is recorded as reported.") % {"name": customer.name})
             else:
                 messages.success(request, _("“%(name)s” is filed.") % {"name": customer.name})
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-            target = reverse("customers:archive_queue")
-        return HttpResponseRedirect(target)
+        return HttpResponseRedirect(_target(request, reverse("customers:archive_queue")))
+
+
+class SendBackView(ScopedMixin, View):
+    """POST: the archivist sends the record back to its unit with a note (F-CUS-5); back to
+    `next` (same site) or the queue. A refused note is kept for the form there."""
+
+    model = Customer
+    action = "archive"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        customer = get_object_or_404(Customer.objects.live().restrict(request.user, "archive"), pk=pk)
+        note = request.POST.get("note", "")
+        try:
+            task = filing.send_back(customer, actor=request.user, note=note)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            if note.strip():
+                request.session[DRAFT_KEY] = {"pk": customer.pk, "note": note[: filing.NOTE_MAX_LENGTH * 2]}
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is sent back to %(unit)s: %(reason)s.")
+                % {"name": customer.name, "unit": customer.unit, "reason": task.get_reason_display()},
+            )
+        return HttpResponseRedirect(_target(request, reverse("customers:archive_queue")))
+
+
+class ResolveReturnTaskView(LoginRequiredMixin, View):
+    """POST: mark a return task corrected. Needs the archive or the change permission (else
+    403); the record must be in that scope (else 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        user = request.user
+        actions = [a for a in ("archive", "change") if user.has_perm(permission_code(Customer, a))]
+        if not actions:
+            raise PermissionDenied
+        in_scope = Q(pk__in=[])
+        for action in actions:
+            in_scope |= Q(customer__in=Customer.objects.live().restrict(user, action).values("pk"))
+        task = get_object_or_404(ReturnTask.objects.select_related("customer").filter(in_scope), pk=pk)
+        try:
+            filing.resolve_task(task, actor=user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("“%(name)s” is marked corrected.") % {"name": task.customer.name})
+        return HttpResponseRedirect(_target(request, task.customer.get_absolute_url()))

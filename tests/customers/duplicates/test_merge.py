@@ -205,3 +205,18 @@ def test_conditional_unique_rows_stay_on_the_removed_record(org_env, pair):
     merge_customers(actor=org_env.manager_east, keep=keep, remove=remove)
     assert ReturnTask.objects.filter(customer=keep).count() == 1
     assert ReturnTask.objects.filter(customer=remove).count() == 1
+
+
+def test_a_team_member_of_the_removed_record_sees_the_kept_one(org_env, pair):
+    """Memberships are cached with the principal; moving them renews it."""
+    from django.contrib.auth import get_user_model
+
+    keep, remove = pair
+
+    def member_sees(customer) -> bool:
+        user = get_user_model().objects.get(pk=org_env.rep_west.pk)  # as the next request loads it
+        return Customer.objects.restrict(user, "view").filter(pk=customer.pk).exists()
+
+    assert member_sees(remove) and not member_sees(keep)
+    merge_customers(actor=org_env.manager_east, keep=keep, remove=remove)
+    assert member_sees(keep)

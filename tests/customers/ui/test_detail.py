@@ -74,6 +74,24 @@ def test_out_of_scope_customer_is_not_found(env, customer, login):
     assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
 
 
+def test_team_membership_opens_and_closes_the_record_on_the_next_request(env, customer, login):
+    """Memberships come with the user's principal: a change applies on the next request, and a
+    page view does not query them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(env.other_rep)
+    url = reverse("customers:detail", args=[customer.pk])
+    assert client.get(url).status_code == 404
+    services.add_member(customer, env.other_rep, actor=env.manager)
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("customers:list")).status_code == 200
+    assert not [q for q in ctx.captured_queries if "customers_customermember" in q["sql"]]
+    services.remove_member(customer, env.other_rep, actor=env.manager)
+    assert client.get(url).status_code == 404
+
+
 def test_without_permission_is_forbidden(env, customer, login, make_user):
     nobody = make_user(None, env.units.sales, permissions=[])
     assert login(nobody).get(reverse("customers:detail", args=[customer.pk])).status_code == 403

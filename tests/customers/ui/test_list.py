@@ -141,7 +141,9 @@ def test_sort_headers_toggle_the_direction_keep_the_filters_and_start_over(env, 
     def headers(params) -> dict[str, tuple[str, str, str]]:
         page = client.get(LIST, params).content.decode()
         found = re.findall(r'<a href="\?([^"]*)" class="(table-sort[^"]*)"( aria-sort="\w+")?>', page)
-        return {dict(re.findall(r"(\w+)=([^&]*)", html_lib.unescape(q)))["sort"].lstrip("-"): (html_lib.unescape(q), c, a) for q, c, a in found}
+        return {
+            dict(re.findall(r"(\w+)=([^&]*)", html_lib.unescape(q)))["sort"].lstrip("-"): (html_lib.unescape(q), c, a) for q, c, a in found
+        }
 
     plain = headers({"category": "direct"})
     assert set(plain) == {"name", "status", "filing_deadline", "completeness", "created_at"}

@@ -1,12 +1,14 @@
 """`{% load filing %}{% filing_info customer as f %}`: what the filing panel
 (customers/filing/_panel.html) shows — status, label and badge class, working days left, missing
-field labels, open return tasks, whether the user may mark the record filed."""
+field labels, open return tasks (with who sent them back, the note and whether the user may mark
+them corrected), whether the user may mark the record filed or send it back."""
 
 from __future__ import annotations
 
 from django import template
 
 from guanxi.customers import completeness, filing
+from guanxi.customers.views_filing import pop_draft
 
 register = template.Library()
 
@@ -25,11 +27,16 @@ def filing_info(context, customer) -> dict:
     state = filing.filing_status(customer, on)
     days_left = filing.working_days_left(customer, on) if state != filing.FILED else None
     defs = completeness._Defs()
-    tasks = list(filing.open_tasks(customer).select_related("unit"))
-    for task in tasks:
-        task.missing_labels = [completeness.field_label(k, customer.category, defs=defs) for k in task.missing_fields or []]
     request = context.get("request")
     user = getattr(request, "user", None)
+    archivist = user is not None and filing.can_archive(user, customer)
+    tasks = list(filing.open_tasks(customer).select_related("unit", "created_by"))
+    for task in tasks:
+        task.customer = customer
+        task.missing_labels = [completeness.field_label(k, customer.category, defs=defs) for k in task.missing_fields or []]
+        task.can_resolve = filing.can_resolve(user, task, archivist=archivist)
+    can_send_back = archivist and not tasks and not customer.merged_into_id
+    draft = pop_draft(request, customer.pk) if can_send_back and request is not None else None
     return {
         "status": state,
         "label": filing.status_label(state),
@@ -39,5 +46,8 @@ def filing_info(context, customer) -> dict:
         "missing": completeness.missing_labels(customer, defs=defs),
         "tasks": tasks,
         "unfiled": filing.is_unfiled(customer),
-        "can_file": state != filing.FILED and user is not None and filing.can_archive(user, customer),
+        "can_file": state != filing.FILED and archivist,
+        "can_send_back": can_send_back,
+        "send_back_draft": draft["note"] if draft else "",
+        "note_max_length": filing.NOTE_MAX_LENGTH,
     }
