@@ -1,7 +1,2 @@
-# See guanxi/formats/__init__.py.
-DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i"
-TIME_FORMAT = "H:i"
-SHORT_DATE_FORMAT = "Y-m-d"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
-FIRST_DAY_OF_WEEK = 1
+# See guanxi/formats/__init__.py: the same formats in every language.
+from guanxi.formats.shared import *  # noqa: F403
