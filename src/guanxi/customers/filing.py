@@ -346,15 +346,22 @@ def can_resolve(user, task: ReturnTask, *, archivist: bool | None = None) -> boo
     may change the record (its unit). An incomplete record's task waits for the record to be
     complete unless the archivist closes it. `archivist`: `can_archive(user, task.customer)`
     when the caller knows it already."""
+    return _resolve_refusal(user, task, archivist=archivist) is None
+
+
+def _resolve_refusal(user, task: ReturnTask, *, archivist: bool | None = None) -> str | None:
+    """None when `user` may resolve `task`, else why not: "no_permission" or "still_incomplete"."""
     if user is None or not getattr(user, "is_authenticated", False) or task.resolved_at is not None:
-        return False
+        return "no_permission"
     if archivist is None:
         archivist = can_archive(user, task.customer)
     if archivist:
-        return True
+        return None
     if not Customer.objects.restrict(user, "change").filter(pk=task.customer_id).exists():
-        return False
-    return task.reason != ReturnReason.INCOMPLETE or not task.customer.missing_fields
+        return "no_permission"
+    if task.reason == ReturnReason.INCOMPLETE and task.customer.missing_fields:
+        return "still_incomplete"
+    return None
 
 
 def _notify(recipients, *, kind: str, title, body: str, customer: Customer) -> None:
@@ -436,16 +443,10 @@ def resolve_task(task: ReturnTask, *, actor) -> ReturnTask:
     locked = ReturnTask.objects.select_for_update().select_related("customer").get(pk=task.pk)
     if locked.resolved_at is not None:
         raise DomainError(_("This return task is already resolved."), code="already_resolved")
-    if not can_resolve(actor, locked):
-        if (
-            locked.reason == ReturnReason.INCOMPLETE
-            and locked.customer.missing_fields
-            and (Customer.objects.restrict(actor, "change").filter(pk=locked.customer_id).exists())
-        ):
-            raise DomainError(
-                _("The record is still incomplete: fill in the missing fields first."),
-                code="still_incomplete",
-            )
+    refusal = _resolve_refusal(actor, locked)
+    if refusal == "still_incomplete":
+        raise DomainError(_("The record is still incomplete: fill in the missing fields first."), code="still_incomplete")
+    if refusal is not None:
         raise NotAllowed(_("You may not resolve this return task."))
     locked.resolved_at = timezone.now()
     locked.resolved_by = actor
