@@ -123,3 +123,30 @@ def test_api_own_notifications_and_mark_read(people):
     assert [r["title"] for r in rows] == ["Alice second"]
     assert client.post("/api/notifications/read-all/").json() == {"marked": 1, "unread": 0}
     assert services.unread_count(bob) == 1
+
+
+def test_the_bell_count_comes_with_the_signed_in_user(people, login, monkeypatch):
+    """The unread count is read in the same cache round trip as the user row; a change in the
+    same request drops it (no stale count), and the request's end clears it."""
+    from django.core.cache import caches
+
+    from guanxi.accounts.backends import PositionBackend
+    from guanxi.core import cache_versions
+
+    alice, _bob = people
+    key = services.unread_count_key(alice.pk)
+    cache = caches["default"]  # the object behind the proxy the services use
+    cache.set(key, 7)
+    user = PositionBackend().get_user(alice.pk)
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda k, *a, **kw: pytest.fail("a read of its own") if k == key else real_get(k, *a, **kw))
+    assert services.unread_count(user) == 7
+    monkeypatch.setattr(cache, "get", real_get)
+
+    services.mark_read(user)  # forgets the cached count, and the one read along
+    assert cache_versions.read_along(key) is None
+    assert services.unread_count(user) == 0
+
+    cache.set(key, 4)
+    login(alice).get(reverse("notifications:list"))
+    assert cache_versions.read_along(key) is None  # not carried into the next request on this thread

@@ -12,6 +12,16 @@ def user_cache_key(user_id) -> str:
     return f"guanxi:user:{user_id}"
 
 
+# Per-user cache keys read in the same round trip as the user row (cache_versions.read_along),
+# e.g. the unread count every page's bell shows: registered by the app that owns the key.
+READ_ALONG: list = []
+
+
+def read_along_with_user(key_for_user_id) -> None:
+    if key_for_user_id not in READ_ALONG:
+        READ_ALONG.append(key_for_user_id)
+
+
 def forget_user(user_id) -> None:
     """Drops the cached user row (now and at commit); every save or delete of a user does."""
     cache_versions.forget([user_cache_key(user_id)])
@@ -23,11 +33,14 @@ class PositionBackend(ModelBackend):
 
     Every request loads the signed-in user; the row is kept in the shared cache (one read
     instead of a query and a model built from it) and dropped whenever it is saved. The same
-    read brings the access version, which the user's principal is looked up by."""
+    read brings the access version, which the user's principal is looked up by, and the keys
+    registered with read_along_with_user."""
 
     def get_user(self, user_id):
         key = user_cache_key(user_id)
-        found = cache.get_many([key, ACCESS_VERSION_KEY])
+        along = [key_for(user_id) for key_for in READ_ALONG]
+        found = cache.get_many([key, ACCESS_VERSION_KEY, *along])
+        cache_versions.keep_read_along({k: found[k] for k in along if k in found})
         user = found.get(key)
         if user is None:
             user = super().get_user(user_id)

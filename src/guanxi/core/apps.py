@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import appendonly, history
+        from django.core.signals import request_finished
+
+        from . import ahead, appendonly, history
 
         history.connect()
+        request_finished.connect(ahead.close_pending, dispatch_uid="guanxi_close_pending")
         post_migrate.connect(appendonly.install_triggers, dispatch_uid="guanxi_append_only")

@@ -1,7 +1,8 @@
 import time
 import uuid
 
-from . import context
+from . import cache_versions, context
+from .ahead import SQL_TIMER
 
 
 def client_ip(request) -> str | None:
@@ -25,6 +26,7 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         finally:
             context.end()
+            cache_versions.clear_read_along()
         response["X-Request-ID"] = request_id
         return response
 
@@ -57,8 +59,12 @@ class ServerTimingMiddleware:
                 sql["t"] += time.perf_counter() - start
 
         start = time.perf_counter()
-        with connection.execute_wrapper(timed):
-            response = self.get_response(request)
+        token = SQL_TIMER.set(sql)  # a statement sent ahead adds its wait when read
+        try:
+            with connection.execute_wrapper(timed):
+                response = self.get_response(request)
+        finally:
+            SQL_TIMER.reset(token)
         app_ms = (time.perf_counter() - start) * 1000
         response["Server-Timing"] = f'app;dur={app_ms:.2f}, db;dur={sql["t"] * 1000:.2f};desc="{sql["n"]} queries"'
         return response

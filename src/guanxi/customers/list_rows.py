@@ -2,7 +2,7 @@
 
 The list is the archive's busiest page. Through the ORM and the template engine its 50 rows
 cost several times the page's queries (a model instance per customer, owner, unit, region and
-tag; some thirty template nodes per row), so the rows are read as tuples (`load_rows`) and the
+tag; some thirty template nodes per row), so the rows are read as tuples (`PageRows`) and the
 table body is built here with the same markup; every value is escaped. Labels and the detail
 URL are resolved once per page, not per row.
 """
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from guanxi.core import ahead
 from guanxi.core.form_renderer import esc as escape
 
 from .filing import filing_status, today
@@ -86,19 +87,34 @@ class HitRow(Row):
     __slots__ = _attrs(COLUMNS)
 
 
-def load_rows(ordered_qs, limit: int, offset: int = 0) -> list[ListRow]:
-    """The page's rows: the ids first (scope, filters and sort on the customer table alone, so
-    the planner can stop after `limit` index entries), then those customers' columns with
-    their owner, unit and region names and their tag names."""
-    return rows_for_ids(list(ordered_qs.values_list("pk", flat=True)[offset : offset + limit]))
+def ids_sql(ordered_qs, limit: int, offset: int = 0) -> tuple[str, tuple]:
+    """The statement of one page's ids: scope, filters and sort on the customer table alone, so
+    the planner can stop after `limit` index entries."""
+    return ordered_qs.values_list("id", flat=True)[offset : offset + limit].query.sql_with_params()
 
 
-def fenced_ids(querysets: list, order: tuple[str, ...], limit: int, offset: int = 0) -> list[int]:
-    """PostgreSQL: ids of one page of the union of `querysets` in `order` (field names, "-" for
-    descending), every matching row read first on the WHERE's own index and then sorted. The
-    subquery (a UNION, or OFFSET 0) is not merged into the outer query, so the planner cannot
-    walk the sort column's index instead; that walk assumes the matches are spread evenly
-    along it, and reads most of the table when they are not (a rep's old customers)."""
+def merged_ids_sql(querysets: list, order: str, limit: int) -> tuple[str, list]:
+    """The first `limit` ids in `order` ("id" or "-id") of the union of
+    `querysets`, each read on its own index up to `limit` (with an OR of them in one query the
+    planner walks the primary key and filters, which reads most of the table for a rep whose
+    customers are old)."""
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for n, qs in enumerate(querysets):
+        sql, part_params = ids_sql(qs.order_by(order), limit)
+        parts.append(f"SELECT {quote('id')} FROM ({sql}) AS branch{n}")  # SQLite takes no LIMIT in a UNION's parts
+        params.extend(part_params)
+    direction = "DESC" if order.startswith("-") else "ASC"
+    return f"SELECT {quote('id')} FROM ({' UNION '.join(parts)}) AS page ORDER BY {quote('id')} {direction} LIMIT %s", [*params, limit]
+
+
+def fenced_ids_sql(querysets: list, order: tuple[str, ...], limit: int, offset: int = 0) -> tuple[str, list]:
+    """PostgreSQL: the statement of one page's ids of the union of `querysets` in `order`
+    (field names, "-" for descending), every matching row read first on the WHERE's own index
+    and then sorted. The subquery (a UNION, or OFFSET 0) is not merged into the outer query, so
+    the planner cannot walk the sort column's index instead; that walk assumes the matches are
+    spread evenly along it, and reads most of the table when they are not (a rep's old
+    customers)."""
     names = list(dict.fromkeys(["id", *(field.lstrip("-") for field in order)]))
     parts, params = [], []
     for qs in querysets:
@@ -108,9 +124,32 @@ def fenced_ids(querysets: list, order: tuple[str, ...], limit: int, offset: int 
     inner = " UNION ".join(f"({sql})" for sql in parts) if len(parts) > 1 else f"{parts[0]} OFFSET 0"
     quote = connection.ops.quote_name
     sort = ", ".join(f"{quote(field.lstrip('-'))} {'DESC' if field.startswith('-') else 'ASC'}" for field in order)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote('id')} FROM ({inner}) AS page ORDER BY {sort} LIMIT %s OFFSET %s", [*params, limit, offset])
-        return [row[0] for row in cursor.fetchall()]
+    return f"SELECT {quote('id')} FROM ({inner}) AS page ORDER BY {sort} LIMIT %s OFFSET %s", [*params, limit, offset]
+
+
+class PageRows:
+    """The rows of one page, whose ids are chosen by a statement (ids_sql, merged_ids_sql,
+    fenced_ids_sql). On PostgreSQL ids and rows are one statement, sent at once and read on
+    first use (core.ahead), so the database works while the page shell renders."""
+
+    def __init__(self, sql: str, params, kind: type[Row] = ListRow):
+        self.kind = kind
+        self._rows = None
+        if connection.vendor == "postgresql":
+            self._pending = ahead.send(_page_sql(kind, sql), list(params))
+        else:
+            self._pending = None
+            self._ids_statement = (sql, params)
+
+    def rows(self) -> list:
+        if self._rows is None:
+            if self._pending is not None:
+                self._rows = [self.kind(values) for values in self._pending.fetchall()]
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(*self._ids_statement)
+                    self._rows = rows_for_ids([row[0] for row in cursor.fetchall()], self.kind)
+        return self._rows
 
 
 def rows_for_ids(ids: list[int], kind: type[Row] = ListRow) -> list:
@@ -143,37 +182,61 @@ def _rows_postgres(ids: list[int], kind: type[Row]) -> list:
 
 @functools.cache
 def _postgres_sql(kind: type[Row]) -> str:
+    columns, joins = _select_sql(kind)
+    return f"SELECT {columns} FROM {_table('Customer')} c{joins} WHERE c.{_column('Customer', 'id')} = ANY(%s)"
+
+
+def _page_sql(kind: type[Row], ids: str) -> str:
+    """The rows of the ids that statement `ids` returns, in its order."""
+    columns, joins = _select_sql(kind)
+    page = f"unnest(ARRAY({ids})) WITH ORDINALITY AS page(id, n)"
+    return f"SELECT {columns} FROM {page} JOIN {_table('Customer')} c ON c.{_column('Customer', 'id')} = page.id{joins} ORDER BY page.n"
+
+
+def _model(name: str):
     from guanxi.accounts.models import OrgUnit, Region, User
 
     from .models import Customer, Tag
 
-    def column(model, field: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(field).column)
+    return {"Customer": Customer, "Tag": Tag, "User": User, "OrgUnit": OrgUnit, "Region": Region}[name]
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
 
-    relations = {"owner": ("o", User), "unit": ("u", OrgUnit), "region": ("r", Region)}
+def _column(model, field: str) -> str:
+    model = _model(model) if isinstance(model, str) else model
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _table(model) -> str:
+    model = _model(model) if isinstance(model, str) else model
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def _select_sql(kind: type[Row]) -> tuple[str, str]:
+    """(kind's columns on customer c and its relations, their LEFT JOINs); the tag names come
+    as an array."""
+    Customer, Tag = _model("Customer"), _model("Tag")
+    relations = {"owner": ("o", _model("User")), "unit": ("u", _model("OrgUnit")), "region": ("r", _model("Region"))}
     joined = {}
     selected = []
     for name in kind.COLUMNS:
         head, _sep, tail = name.partition("__")
         if tail:
             alias, model = joined[head] = relations[head]
-            selected.append(f"{alias}.{column(model, tail)}")
+            selected.append(f"{alias}.{_column(model, tail)}")
         else:
-            selected.append(f"c.{column(Customer, 'id' if name == 'pk' else name)}")
+            selected.append(f"c.{_column(Customer, 'id' if name == 'pk' else name)}")
     if kind.TAGS:
         through = Customer.tags.through
         selected.append(
-            f"ARRAY(SELECT t.{column(Tag, 'name')} FROM {table(through)} ct JOIN {table(Tag)} t ON t.{column(Tag, 'id')} = "
-            f"ct.{column(through, 'tag')} WHERE ct.{column(through, 'customer')} = c.{column(Customer, 'id')} ORDER BY t.{column(Tag, 'name')})"
+            f"ARRAY(SELECT t.{_column(Tag, 'name')} FROM {_table(through)} ct JOIN {_table(Tag)} t ON t.{_column(Tag, 'id')} = "
+            f"ct.{_column(through, 'tag')} WHERE ct.{_column(through, 'customer')} = c.{_column(Customer, 'id')} ORDER BY t.{_column(Tag, 'name')})"
         )
     joins = "".join(
-        f" LEFT JOIN {table(model)} {alias} ON {alias}.{column(model, 'id')} = c.{column(Customer, field)}"
+        f" LEFT JOIN {_table(model)} {alias} ON {alias}.{_column(model, 'id')} = c.{_column(Customer, field)}"
         for field, (alias, model) in joined.items()
     )
-    return f"SELECT {', '.join(selected)} FROM {table(Customer)} c{joins} WHERE c.{column(Customer, 'id')} = ANY(%s)"
+    return ", ".join(selected), joins
 
 
 EMPTY = "—"
@@ -194,7 +257,7 @@ def _detail_url_parts() -> tuple[str, str]:
 
 
 def render_rows(customers, *, selectable: bool) -> SafeString:
-    """The <tr> elements of `customers` (ListRow, from load_rows)."""
+    """The <tr> elements of `customers` (ListRow, from PageRows)."""
     url_head, url_tail = _detail_url_parts()
     categories, kinds, statuses = _labels(Category), _labels(SpecialKind), _labels(Status)
     filing_labels = {state: escape(str(label)) for state, label in _FILING_LABELS.items()}

@@ -43,7 +43,7 @@ from .forms import (
     contact_initial,
     department_initial,
 )
-from .list_rows import fenced_ids, load_rows, rows_for_ids
+from .list_rows import PageRows, fenced_ids_sql, ids_sql, merged_ids_sql
 from .models import Customer, CustomerMember, FieldType
 from .panels import panels_for
 
@@ -122,63 +122,99 @@ def _int(value, default=None):
     return n if n >= 0 else default
 
 
-def _keyset_rows(qs, branches, key: dict, order: str, limit: int):
+class LazyPage:
+    """A Page read on first use: its statement was sent when the page was made
+    (list_rows.PageRows), and the template reaches the rows only after the page shell and the
+    filter form, which render meanwhile. `size` is known at once."""
+
+    def __init__(self, size: int, load):
+        self.size = size
+        self._load = load
+        self._page = None
+
+    def page(self) -> Page:
+        if self._page is None:
+            self._page = self._load()
+        return self._page
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.page(), name)
+
+    def __iter__(self):
+        return iter(self.page())
+
+    def __len__(self):
+        return len(self.page())
+
+
+def _keyset_ids_sql(qs, branches, key: dict, order: str, limit: int):
     if len(branches) == 1:
-        return load_rows(qs.filter(**key).order_by(order), limit)
+        return ids_sql(qs.filter(**key).order_by(order), limit)
     # One page from each scope branch (own customers, team memberships), each walking its own
-    # index, merged here: with the OR in one query the planner walks the primary key and
-    # filters, which reads most of the table for a rep whose customers are old.
-    ids = set()
-    for branch in branches:
-        ids.update(branch.filter(**key).order_by(order).values_list("pk", flat=True)[:limit])
-    return rows_for_ids(sorted(ids, reverse=order.startswith("-"))[:limit])
+    # index, then merged (list_rows.merged_ids_sql).
+    return merged_ids_sql([branch.filter(**key) for branch in branches], order, limit)
 
 
-def paginate_keyset(request, qs, size, branches):
+def paginate_keyset(request, qs, size, branches) -> LazyPage:
     """Keyset pages on -id: WHERE id < after ORDER BY id DESC LIMIT size+1. `branches`: the
     same customers as querysets whose union is `qs` (list_querysets)."""
     after = _int(request.GET.get("after"))
     before = _int(request.GET.get("before"))
     start = _int(request.GET.get("start"), 0)
     if before is not None:
-        rows = _keyset_rows(qs, branches, {"id__gt": before}, "id", size + 1)
-        has_previous = len(rows) > size
-        rows = list(reversed(rows[:size]))
-        has_next = True
-        start = max(start - size, 0) if has_previous else 0
+        pending = PageRows(*_keyset_ids_sql(qs, branches, {"id__gt": before}, "id", size + 1))
     else:
-        rows = _keyset_rows(qs, branches, {"id__lt": after} if after is not None else {}, "-id", size + 1)
-        has_next = len(rows) > size
-        rows = rows[:size]
-        has_previous = after is not None
-    if not has_previous:
-        start = 0
-    next_query = {"after": rows[-1].pk, "before": None, "page": None, "start": start + size} if rows and has_next else None
-    previous_query = {"before": rows[0].pk, "after": None, "page": None, "start": start} if rows and has_previous else None
-    return Page(
-        rows, size=size, start=start, has_next=has_next, has_previous=has_previous, next_query=next_query, previous_query=previous_query
-    )
+        pending = PageRows(*_keyset_ids_sql(qs, branches, {"id__lt": after} if after is not None else {}, "-id", size + 1))
+
+    def load() -> Page:
+        rows = pending.rows()
+        first = start
+        if before is not None:
+            has_previous = len(rows) > size
+            rows = list(reversed(rows[:size]))
+            has_next = True
+            first = max(start - size, 0) if has_previous else 0
+        else:
+            has_next = len(rows) > size
+            rows = rows[:size]
+            has_previous = after is not None
+        if not has_previous:
+            first = 0
+        next_query = {"after": rows[-1].pk, "before": None, "page": None, "start": first + size} if rows and has_next else None
+        previous_query = {"before": rows[0].pk, "after": None, "page": None, "start": first} if rows and has_previous else None
+        return Page(
+            rows, size=size, start=first, has_next=has_next, has_previous=has_previous, next_query=next_query, previous_query=previous_query
+        )
+
+    return LazyPage(size, load)
 
 
-def paginate_offset(request, qs, size, order=None, fence=None):
+def paginate_offset(request, qs, size, order=None, fence=None) -> LazyPage:
     """Numbered pages of `qs` sorted by `order` (its own ordering when None). `fence`: the same
     customers as querysets whose union is `qs`, to be read whole and then sorted
-    (list_rows.fenced_ids) — for a scope small enough for that."""
+    (list_rows.fenced_ids_sql) — for a scope small enough for that."""
     page = max(_int(request.GET.get("page"), 1) or 1, 1)
     offset = (page - 1) * size
     if fence and connection.vendor == "postgresql":
-        rows = rows_for_ids(fenced_ids(fence, order, size + 1, offset))
+        pending = PageRows(*fenced_ids_sql(fence, order, size + 1, offset))
     else:
-        rows = load_rows(qs.order_by(*order) if order else qs, size + 1, offset)
-    has_next = len(rows) > size
-    rows = rows[:size]
-    if not rows and page > 1:  # past the end (e.g. after filtering): back to the first page
-        return paginate_offset(_FirstPage(request), qs, size, order, fence)
-    next_query = {"page": page + 1, "after": None, "before": None, "start": None} if has_next else None
-    previous_query = {"page": page - 1 if page > 2 else None, "after": None, "before": None, "start": None} if page > 1 else None
-    return Page(
-        rows, size=size, start=offset, has_next=has_next, has_previous=page > 1, next_query=next_query, previous_query=previous_query
-    )
+        pending = PageRows(*ids_sql(qs.order_by(*order) if order else qs, size + 1, offset))
+
+    def load() -> Page:
+        rows = pending.rows()
+        has_next = len(rows) > size
+        rows = rows[:size]
+        if not rows and page > 1:  # past the end (e.g. after filtering): back to the first page
+            return paginate_offset(_FirstPage(request), qs, size, order, fence).page()
+        next_query = {"page": page + 1, "after": None, "before": None, "start": None} if has_next else None
+        previous_query = {"page": page - 1 if page > 2 else None, "after": None, "before": None, "start": None} if page > 1 else None
+        return Page(
+            rows, size=size, start=offset, has_next=has_next, has_previous=page > 1, next_query=next_query, previous_query=previous_query
+        )
+
+    return LazyPage(size, load)
 
 
 class _FirstPage:
@@ -248,7 +284,7 @@ class CustomerListView(ScopedMixin, TemplateView):
             title=_("Customers"),
             filterset=filterset,
             page=page,
-            customers=page.object_list,
+            customers=page,  # read when the template reaches the table
             sort=sort,
             sortable=SORTABLE,
             querystring=query.urlencode(),

@@ -57,17 +57,19 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
 COUNT_TTL = 300
 
 
-def _count_key(user_id: int) -> str:
+def unread_count_key(user_id: int) -> str:
     return f"guanxi:unread:{user_id}"
 
 
 def _forget_counts(user_ids) -> None:
-    cache_versions.forget(_count_key(pk) for pk in user_ids)
+    cache_versions.forget(unread_count_key(pk) for pk in user_ids)
 
 
 def unread_count(user) -> int:
-    key = _count_key(user.pk)
-    count = cache.get(key)
+    key = unread_count_key(user.pk)
+    count = cache_versions.read_along(key)  # read with the signed-in user (NotificationsConfig.ready)
+    if count is None:
+        count = cache.get(key)
     if count is None:
         count = Notification.objects.for_user(user).unread().count()
         cache.set(key, count, COUNT_TTL)
