@@ -511,7 +511,7 @@ Fixed (issues 3 and 4):
   after a 100,000-row import of another owner (bare SQL 71 ms). The scope now declares its
   branches (`Customer.scope_branches`, `restrict_branches`); the list reads one page per branch,
   each on its own index (owner, -id), and merges them: 14 ms. A rep's other sorts (created,
-  name, completeness …) read their own customers whole and then sort (`list_rows.fenced_ids`):
+  name, completeness …) read their own customers whole and then sort (`list_rows.fenced_ids_sql`):
   -created_at 76 → 23 ms. The shared scope matrix checks that the branches give exactly
   `restrict()` for every model; the list's pages forwards and back are tested against the
   plain scoped query for every sort.
