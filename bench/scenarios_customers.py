@@ -523,23 +523,37 @@ Fixed (issues 3 and 4):
   writes the hits in Python (8 hits cost 1.8 ms of template): name drop-down p95 12.3 → 5.6 ms,
   initials 12.7 → 6.5 ms (2.5×, now within 3×), results page 20.8 → 14.4 ms. Hits found through
   a contact now name it (one more query, only then).
+- **The list's statement sent ahead** (this round): the page's ids (scope, filters, sort) and
+  their rows with owner, unit, region and tag names are one statement (`unnest(ARRAY(ids)) WITH
+  ORDINALITY` joined to the customer), sent to PostgreSQL before the page renders and read when
+  the template reaches the table (`core/ahead.py`: psycopg's pipeline mode on the request's own
+  connection; `customers.views.LazyPage`). The database runs it while Python renders the shell
+  and the filter form: list p95 20.3 / 21.9 / 23.6 → 14.9 / 14.1 / 15.6 ms (rep / manager /
+  general manager), 2.7–2.9× the bare SQL. The bell's unread count now comes in the same cache
+  read as the user row (one cache round trip fewer per page).
 
 Still missing the targets, and why:
-- **Within 3× of bare SQL when the SQL takes about 1–7 ms** (name, phone, mobile and
-  credit-code drop-downs, the results page, the three lists): the request floor is 0.7 ms p50
-  and a drop-down's own ORM work about 1–2 ms, so a 0.7–1.5 ms query cannot be served within
-  3× (4.3–6.4× this run, was 4.8–10.2×); the lists spend 16–19 ms p50 against 6 ms of SQL
-  (3.3–4.1×; the rep's list passed last run at 2.8× when its bare SQL still counted the
-  membership query that is gone now). Every such page is well inside 50 ms; the ratio holds
-  where the SQL is heavier (pinyin initials and contact names this run).
-- **Duplicate check p95 near its 20 ms**: 14.6–23.2 ms p95 across seven full runs of the same
-  code on this shared machine (19.3 ms in the latest); a hit costs up to nine ~1 ms queries:
+- **Within 3× of bare SQL when the SQL takes about 1 ms** (name, phone, mobile and credit-code
+  drop-downs: 3.9–5.2× this run; the results page: 4.5×): an empty signed-in page costs 0.8 ms
+  p50, and these statements take 0.7–1.2 ms p95, so 3× leaves 1.3–2.8 ms for the floor, the
+  search's query building and the hits. The drop-down has no page shell to overlap its SQL
+  with, and its two statements depend on each other (the rows of the ids found). Every such page
+  is well inside 50 ms; the ratio holds where the SQL is heavier (pinyin initials, contact names,
+  the lists).
+- **Run to run on this shared 2-core machine**: a second full run of the same code right after
+  this one was slower across the board (floor p95 1.1 ms, every bare SQL about 1.6× slower,
+  dashboards 40% slower) and had the manager's list at 3.2× and the quota check at 20.7 ms p95.
+- **Quota check p95 near its 20 ms in full runs** (22.5 ms here, 20.7 ms in the second run; 12.8
+  ms last round): run alone right after, it gives 15.2–15.4 ms p95. In a full run it follows the
+  grade run's 1.1 million written rows, whose autovacuum shares the two cores.
+- **Duplicate check p95 near its 20 ms**: 13.4–23.2 ms p95 across nine full runs on this shared
+  machine (13.4 ms in this run, 18.7 ms in the second); a hit costs up to nine ~1 ms queries:
   the keys, the hit's row, the acting user's units for the blacklist flags (the cached
   principal already knows them) and the scope check of the hit.
 
-- **Contact-name search, now and then 450 ms**: in two of seven full runs one of the ten sampled
-  names took about 455 ms of bare SQL (p95 471–475 ms); in the other five, and in every
-  isolated run, p95 stayed at 18–26 ms. The runs differ in the statistics that ANALYZE samples
+- **Contact-name search, now and then 450 ms**: in two of nine full runs one of the ten sampled
+  names took about 455 ms of bare SQL (p95 471–475 ms); in the other seven, and in every
+  isolated run, p95 stayed at 12–26 ms. The runs differ in the statistics that ANALYZE samples
   just before them, so a plan flips; the slow statement has not been caught yet (both runs with
   `log_min_duration_statement` set were fast ones).
 
