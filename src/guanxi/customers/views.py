@@ -164,9 +164,10 @@ def paginate_keyset(request, qs, size, branches) -> LazyPage:
     before = _int(request.GET.get("before"))
     start = _int(request.GET.get("start"), 0)
     if before is not None:
-        pending = PageRows(*_keyset_ids_sql(qs, branches, {"id__gt": before}, "id", size + 1))
+        key, order = {"id__gt": before}, "id"
     else:
-        pending = PageRows(*_keyset_ids_sql(qs, branches, {"id__lt": after} if after is not None else {}, "-id", size + 1))
+        key, order = ({"id__lt": after} if after is not None else {}), "-id"
+    pending = PageRows(*_keyset_ids_sql(qs, branches, key, order, size + 1))
 
     def load() -> Page:
         rows = pending.rows()

@@ -297,3 +297,21 @@ def test_rep_with_team_memberships_sees_the_same_pages_as_the_scope_query(env, m
     assert forwards == [expected[:25], expected[25:50], expected[50:]]
     backwards, _first = _follow(client, last, "prev")
     assert backwards == list(reversed(forwards))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("params", [{}, {"sort": "name"}, {"sort": "name", "page": "9"}])
+def test_the_page_is_one_statement_sent_ahead(env, make_customer, login, params):
+    """Ids and rows of a page are one statement on PostgreSQL (core.ahead sends it before the
+    page renders); the connection leaves pipeline mode with the response, also when the page
+    asked for lies past the end and the first one is read instead."""
+    for i in range(3):
+        make_customer(f"预读{i}", owner=env.rep)
+    client = login(env.rep)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(LIST, params)
+    assert response.status_code == 200 and len(names(response)) == 3
+    page_statements = [q["sql"] for q in ctx.captured_queries if "WITH ORDINALITY" in q["sql"]]
+    assert len(page_statements) == (2 if params.get("page") else 1)  # past the end: the first page again
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith('SELECT "customers_customer"."id"')]
+    assert connection.connection._pipeline is None
