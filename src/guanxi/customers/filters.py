@@ -9,13 +9,16 @@ an indexed equality or range, so the list stays fast at a million rows.
 from __future__ import annotations
 
 import copy
+import operator
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 
 from guanxi.accounts.models import OrgUnit, Region, User
 from guanxi.core import choice_cache
@@ -79,7 +82,43 @@ class _ShallowFilters(dict):
         return copies
 
 
+class _CheckedByOptions:
+    """A model choice checked against the cached option list its select offers (set by
+    `_with_options`) instead of by a query per page view; its value is then the id. Until a
+    list is set (a field used on its own) the model field's own check runs."""
+
+    option_ids: frozenset[str] | None = None
+
+    def _known(self, value) -> int:
+        if str(value) not in self.option_ids:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return int(value)
+
+
+class CachedModelChoiceField(_CheckedByOptions, filter_fields.ModelChoiceField):
+    def to_python(self, value):
+        if self.option_ids is None or value in self.empty_values:
+            return super().to_python(value)
+        return self._known(value)
+
+
+class CachedModelMultipleChoiceField(_CheckedByOptions, filter_fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        if self.option_ids is None:
+            return super()._check_values(value)
+        return list(dict.fromkeys(self._known(v) for v in value))
+
+
+class CachedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = CachedModelChoiceField
+
+
+class CachedModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CachedModelMultipleChoiceField
+
+
 _OPTIONED: dict[tuple, tuple] = {}
+_tree_path = operator.attrgetter("path")
 
 
 def _with_options(field, rows: list[tuple]):
@@ -93,6 +132,8 @@ def _with_options(field, rows: list[tuple]):
         copied.widget = copy.copy(field.widget)
         empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
         copied.widget.choices = [*empty, *rows]
+        if isinstance(copied, _CheckedByOptions):
+            copied.option_ids = frozenset(str(pk) for pk, _label in rows)
         entry = _OPTIONED[key] = (rows, copied)
     return entry[1]
 
@@ -109,7 +150,7 @@ class CustomerFilter(django_filters.FilterSet):
     industry = django_filters.CharFilter(label=_("Industry"), lookup_expr="exact")
     scale = django_filters.ChoiceFilter(choices=Scale.choices, label=_("Scale"), empty_label=_("All"), widget=LeanSelect)
     nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Enterprise nature"), empty_label=_("All"), widget=LeanSelect)
-    region = django_filters.ModelChoiceFilter(
+    region = CachedModelChoiceFilter(
         queryset=Region.objects.filter(is_active=True).exclude(kind="district").only("id", "name", "path"),
         method="in_region",
         label=_("Region (and below)"),
@@ -120,7 +161,7 @@ class CustomerFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         distinct=False, choices=Status.choices, label=_("Status"), widget=LeanSelectMultiple(attrs=_SELECT)
     )
-    tags = django_filters.ModelMultipleChoiceFilter(
+    tags = CachedModelMultipleChoiceFilter(
         queryset=Tag.objects.all(), method="with_tags", label=_("Tags"), widget=LeanSelectMultiple(attrs=_SELECT)
     )
     owner = django_filters.ModelChoiceFilter(
@@ -129,7 +170,7 @@ class CustomerFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=RemoteSelect("org:user_lookup"),
     )
-    unit = django_filters.ModelChoiceFilter(
+    unit = CachedModelChoiceFilter(
         queryset=OrgUnit.objects.only("id", "name", "path"),
         method="in_unit",
         label=_("Owning unit (and below)"),
@@ -195,14 +236,21 @@ class CustomerFilter(django_filters.FilterSet):
     def in_region(self, qs, name, value):
         if not value:
             return qs
-        # The ids themselves (a region tree is a few dozen rows): the planner sees the list, not a
+        # The ids themselves (a region and the few below it): the planner sees the list, not a
         # subquery it must guess at, and can check it inside the category-name index.
-        return qs.filter(region__in=list(Region.objects.filter(path__startswith=value.path).values_list("pk", flat=True)))
+        top = self._path("region", value)
+        return qs.filter(region__in=[pk for pk, path in self._paths["region"] if path.startswith(top)])
 
     def in_unit(self, qs, name, value):
         if not value:
             return qs
-        return qs.filter(unit__in=OrgUnit.objects.filter(path__startswith=value.path).values("pk"))
+        return qs.filter(unit__in=OrgUnit.objects.filter(path__startswith=self._path("unit", value)).values("pk"))
+
+    def _path(self, name: str, value) -> str:
+        """The tree path of the chosen region or unit (an id once checked by its cached options)."""
+        if hasattr(value, "path"):
+            return value.path
+        return next(path for pk, path in self._paths[name] if pk == value)
 
     def with_tags(self, qs, name, value):
         # Any of the chosen tags; a subquery keeps one row per customer without DISTINCT.
@@ -225,6 +273,8 @@ class CustomerFilter(django_filters.FilterSet):
     # The option lists of these selects come from the choice cache (core.choice_cache); the
     # querysets above still validate a submitted value.
     CACHED_CHOICES = ("region", "unit", "tags")
+    # (id, path) of every region and unit, for the trees below a chosen one.
+    CACHED_PATHS = {"region": Region.objects.only("id", "path"), "unit": OrgUnit.objects.only("id", "path")}
 
     @classmethod
     def _form_class(cls):
@@ -247,10 +297,11 @@ class CustomerFilter(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             fields = {name: form.fields[name] for name in self.CACHED_CHOICES}
-            lists = choice_cache.choice_lists(
-                {f"customer_filter_{name}": (field.queryset, field.label_from_instance) for name, field in fields.items()}
-            )
+            specs = {f"customer_filter_{name}": (field.queryset, field.label_from_instance) for name, field in fields.items()}
+            specs.update({f"customer_filter_{name}_paths": (qs, _tree_path) for name, qs in self.CACHED_PATHS.items()})
+            lists = choice_cache.choice_lists(specs)
             self._choices = {name: lists[f"customer_filter_{name}"] for name in fields}
+            self._paths = {name: lists[f"customer_filter_{name}_paths"] for name in self.CACHED_PATHS}
             for name, field in fields.items():
                 form.fields[name] = _with_options(field, self._choices[name])
         return self._form

@@ -185,6 +185,35 @@ def test_filter_options_are_cached_until_a_unit_region_or_tag_changes(env, make_
     assert '<option value="新标签">' in body and ">新标签</option>" in body
 
 
+def test_region_unit_and_tag_filters_are_checked_by_their_cached_options(env, make_customer, login):
+    """A chosen region, unit or tag is checked against the cached option list, and the trees
+    below a region or unit come from cached paths: no query of those tables per page view; a
+    region added below the chosen one counts from the next page view."""
+    area = Region.objects.create(name="华北", code="ui-north", kind="area")
+    city = Region.objects.create(name="北京", code="ui-bj", kind="city", parent=area)
+    inside = make_customer("北方贸易", region=city, tags=["展会"], unit=env.units.east)
+    make_customer("南方贸易", tags=["展会"], unit=env.units.sales)
+    tag = inside.tags.get()
+    client = login(env.manager)
+    params = {"region": area.pk, "unit": env.units.east.pk, "tags": [tag.pk]}
+    assert names(client.get(LIST, params)) == [inside.name]
+    with CaptureQueriesContext(connection) as ctx:
+        assert names(client.get(LIST, params)) == [inside.name]
+    lookups = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().startswith("SELECT") and ('FROM "accounts_region"' in q["sql"] or 'FROM "customers_tag"' in q["sql"])
+    ]
+    assert lookups == []
+    district = Region.objects.create(name="朝阳区", code="ui-cy", kind="district", parent=city)
+    later = make_customer("朝阳商行", region=district, unit=env.units.east)
+    assert set(names(client.get(LIST, {"region": area.pk}))) == {inside.name, later.name}
+    # A district is not offered, so it is refused as a choice; so is an id that is no region.
+    for bad in (district.pk, 999999, "abc"):
+        body = client.get(LIST, {"region": bad}).content.decode()
+        assert "Select a valid choice" in body or "选择一个有效的选项" in body, bad
+
+
 def test_bad_filter_values_do_not_fail(env, login):
     client = login(env.manager)
     for params in (
@@ -194,6 +223,9 @@ def test_bad_filter_values_do_not_fail(env, login):
         {"page": "-3"},
         {"per_page": "100000"},
         {"category": "nope"},
+        {"region": "999999"},
+        {"unit": "x"},
+        {"tags": ["999999", "x"]},
     ):
         assert client.get(LIST, params).status_code == 200, params
 
