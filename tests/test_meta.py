@@ -22,6 +22,7 @@ WITHOUT_HISTORY = {
     "core.auditevent": "it is the append-only audit log itself",
     "accounts.usersession": "session bookkeeping: rows come and go with logins, nothing to audit",
     "notifications.notification": "a personal message, not a business record; only its read time changes",
+    "grading.levelcount": "a tally that database triggers keep from the grade rows, which keep their own history",
 }
 
 

@@ -36,8 +36,8 @@ class GradeSource(models.TextChoices):
 @register_scoped
 class CustomerGrade(models.Model):
     """One row per customer: the proposal of the last run and the confirmed grade. `unit`
-    repeats the customer's owning unit (kept in step by a signal and by every run) so a quota
-    check counts an index on (unit, scheme, level) instead of joining a million customers."""
+    repeats the customer's owning unit (kept in step by a signal and by every run) so that the
+    quota tallies (LevelCount) follow a transfer without joining a million customers."""
 
     customer = models.OneToOneField("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="grade")
     unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
@@ -73,6 +73,28 @@ class CustomerGrade(models.Model):
     @classmethod
     def scope_q(cls, principal, level):
         return _through_customer(principal, level)
+
+
+class LevelCount(models.Model):
+    """How many grade rows of a unit hold each level of a scheme ("" = none confirmed). Kept by
+    database triggers on CustomerGrade (level_counts.py) through every write, the run's bulk
+    upsert included, so a quota check sums a department's few tallies instead of counting its
+    tens of thousands of grade rows. Not a record of its own: no history, no page."""
+
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )  # the key below indexes it
+    scheme = models.CharField(max_length=40)
+    level = models.CharField(max_length=40, blank=True, default="")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("grade tally")
+        verbose_name_plural = _("grade tallies")
+        constraints = [models.UniqueConstraint(fields=["unit", "scheme", "level"], name="grade_level_count_key")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.scheme}/{self.level or '-'}: {self.n}"
 
 
 @register_scoped

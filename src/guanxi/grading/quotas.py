@@ -5,9 +5,10 @@ customers may hold a level (VIP ≤ 15 %, 优选 ≤ 30 % in the shipped policy)
   owning unit (a team's customers count for its department); a customer of a unit outside any
   department counts for that unit alone. The department's customers are those in its unit
   tree graded by the same scheme.
-- Counting uses CustomerGrade's index on (unit, scheme, level): holders = rows of the tree with
-  the level, total = rows of the tree with the scheme: index-only counts, never a scan of the
-  customers (bench: "quota check on confirm", ≤ 20 ms p95 at 1M customers). The nightly run
+- Counting reads the tallies of grade rows per (unit, scheme, level) that database triggers keep
+  (level_counts.py): holders = the tree's tallies of the level, total = its tallies of the
+  scheme, a few rows per unit, never a count of grade rows or customers (bench: "quota check on
+  confirm", ≤ 20 ms p95 at 1M customers; counting the rows cost 6–40 ms). The nightly run
   writes a row for every customer, so a customer created since then counts from the next run
   (until then the quota is slightly stricter).
 - Dimensions: the department is one *dimension*. `register_dimension()` adds others — the
@@ -156,17 +157,26 @@ def _active_dimensions(pol) -> list[Dimension]:
 # ------------------------------------------------------------------------------ counting
 
 
-def count_level(unit_ids: list[int], scheme_code: str, level_code: str, *, exclude_customer_id=None, current_level=None) -> tuple[int, int]:
-    """(holders of the level, customers of the scheme) among the units' grade rows: one
-    index-only scan of (unit, scheme, level). The customer `exclude_customer_id` is left out of
-    the holders (its current level is read by primary key unless given)."""
-    from django.db.models import Count, Q
+def _tallies(unit_ids: list[int], scheme_code: str, levels: dict[str, str]) -> dict[str, int]:
+    """{"total": grade rows of the scheme, name: rows holding level} summed over the units'
+    tallies (models.LevelCount, a few rows per unit) for `levels` = {name: level code}."""
+    from django.db.models import Q, Sum
+    from django.db.models.functions import Coalesce
 
+    from .models import LevelCount
+
+    sums = {"total": Coalesce(Sum("n"), 0)}
+    sums.update({name: Coalesce(Sum("n", filter=Q(level=code)), 0) for name, code in levels.items()})
+    return LevelCount.objects.filter(unit_id__in=unit_ids, scheme=scheme_code).aggregate(**sums)
+
+
+def count_level(unit_ids: list[int], scheme_code: str, level_code: str, *, exclude_customer_id=None, current_level=None) -> tuple[int, int]:
+    """(holders of the level, customers of the scheme) among the units' grade rows, from their
+    tallies. The customer `exclude_customer_id` is left out of the holders (its current level
+    is read by primary key unless given)."""
     from .models import CustomerGrade
 
-    row = CustomerGrade.objects.filter(unit_id__in=unit_ids, scheme=scheme_code).aggregate(
-        total=Count("level"), holders=Count("level", filter=Q(level=level_code))
-    )
+    row = _tallies(unit_ids, scheme_code, {"holders": level_code})
     holders = row["holders"]
     if exclude_customer_id is not None:
         if current_level is None:
@@ -179,18 +189,10 @@ def count_level(unit_ids: list[int], scheme_code: str, level_code: str, *, exclu
 
 def status(unit, scheme, *, pol=None) -> list[QuotaCount]:
     """Counts of every level of `scheme` with a quota in `unit`'s department tree."""
-    from django.db.models import Count, Q
-
-    from .models import CustomerGrade
-
-    ids = group_ids(unit)
     quota_levels = [lv for lv in scheme.levels if lv.quota_percent is not None]
     if not quota_levels:
         return []
-    aggregates = {"total": Count("level")}
-    for i, level in enumerate(quota_levels):
-        aggregates[f"l{i}"] = Count("level", filter=Q(level=level.code))
-    row = CustomerGrade.objects.filter(unit_id__in=ids, scheme=scheme.code).aggregate(**aggregates)
+    row = _tallies(group_ids(unit), scheme.code, {f"l{i}": level.code for i, level in enumerate(quota_levels)})
     return [
         QuotaCount(level.code, rules.label(level, level.code), level.quota_percent, row[f"l{i}"], row["total"])
         for i, level in enumerate(quota_levels)
