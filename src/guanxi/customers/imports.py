@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.core import audit, context
 from guanxi.core.errors import DomainError, NotAllowed
 
-from . import xlsx
+from . import import_retention, xlsx
 from .models import (
     Category,
     Contact,
@@ -1158,6 +1158,7 @@ def start_import(*, actor, upload) -> ImportJob:
 @transaction.atomic
 def set_mapping(job: ImportJob, *, actor, mapping: dict[str, str]) -> ImportJob:
     _check_permission(actor)
+    import_retention.require_file(job)
     if job.status in (ImportStatus.COMMITTING, ImportStatus.DONE, ImportStatus.ANALYSING):
         raise DomainError(_("This import can no longer be changed."))
     clean: dict[str, str] = {}
@@ -1191,6 +1192,7 @@ def analyse(job: ImportJob) -> ImportJob:
     set_progress(job, 1)
     job.save(update_fields=["status", "message", "progress", "updated_at"])
     try:
+        import_retention.require_file(job)
         analysis = _analyse(job, actor, lambda v: set_progress(job, v))
         _store_analysis(job, analysis)
         job.status = ImportStatus.READY
@@ -1237,6 +1239,7 @@ def commit(job: ImportJob, *, actor, decisions: dict | None = None) -> ImportJob
     _check_permission(actor)
     if actor.pk != job.created_by_id:
         raise NotAllowed(_("Only the person who uploaded the file can import it."))
+    import_retention.require_file(job)
     if decisions is not None:
         job.decisions = decisions
     job.status, job.message = ImportStatus.COMMITTING, ""
@@ -1666,6 +1669,7 @@ def schedule_analysis(job: ImportJob) -> ImportJob:
 
 def schedule_commit(job: ImportJob, *, actor, decisions: dict) -> ImportJob:
     _check_permission(actor)
+    import_retention.require_file(job)
     if job.status != ImportStatus.READY:
         raise DomainError(_("Check the preview before importing."))
     if job.counts.get("errors"):

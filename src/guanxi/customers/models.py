@@ -597,6 +597,9 @@ class ImportJob(models.Model):
     message = models.TextField(_("message"), blank=True, default="")
     task_id = models.CharField(_("task id"), max_length=64, blank=True, default="")
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    purged_at = models.DateTimeField(
+        _("files deleted"), null=True, blank=True, help_text=_("When the uploaded file, error report and preview rows were deleted.")
+    )
 
     history = field_history(excluded_fields=["progress", "preview", "updated_at"])
 

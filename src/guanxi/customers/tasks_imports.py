@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from guanxi.core import context
+from guanxi.core.periodic import crontab, periodic
 
 
 def _job(job_id: int):
@@ -37,3 +38,12 @@ def commit_import(job_id: int) -> str:
     if job is None:
         return "missing"
     return imports.commit(job, actor=job.created_by, decisions=job.decisions or {}).status
+
+
+@periodic(crontab(hour=3, minute=10))
+@shared_task(name="customers.purge_import_files")
+def purge_import_files() -> int:
+    """Deletes the files and preview rows of imports past the retention period (daily)."""
+    from . import import_retention
+
+    return import_retention.purge_expired()

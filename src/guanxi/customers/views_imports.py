@@ -20,6 +20,7 @@ from django.views import View
 
 from guanxi.core.errors import DomainError
 from guanxi.core.generic import ScopedMixin
+from guanxi.policy import services as policy_services
 
 from . import exports, imports, xlsx
 from .models import Customer, ImportStatus
@@ -98,6 +99,7 @@ class ImportDetailView(ImportPermissionMixin, View):
             "running": job.status in RUNNING,
             "preview_limit": imports.PREVIEW_LIMIT,
             "large": imports.is_large(job),
+            "retention_days": policy_services.current().security.import_file_retention_days,
             **extra,
         }
 
@@ -156,6 +158,9 @@ class ImportReportView(ImportPermissionMixin, View):
 
     def get(self, request, pk):
         job = self.get_job(pk)
+        if job.purged_at is not None:
+            messages.info(request, _("The error report was deleted with the uploaded file under the retention policy."))
+            return HttpResponseRedirect(job.get_absolute_url())
         if not job.error_report:
             raise Http404
         name = f"import-{job.pk}-errors.xlsx"

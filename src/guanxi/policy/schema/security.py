@@ -88,6 +88,18 @@ class SecurityPolicy(Section):
         unit="count",
         seed="SPEC F-SEC-2",
     )
+    import_file_retention_days: Annotated[int, Field(ge=1, le=3660)] = clause(
+        30,
+        zh="导入文件保存期",
+        en="Keep uploaded import files for",
+        help=gettext_noop(
+            "An import's uploaded file, error report and preview rows hold contacts' names and numbers; "
+            "this long after the import ended (or was left unfinished) they are deleted. "
+            "The job's counts and outcome stay."
+        ),
+        unit="days",
+        seed="seed 001 §4.1 数据保护; 个人信息保护法 第十九条 (kept no longer than the purpose needs)",
+    )
     personal_data_request_days: Days = clause(
         15,
         zh="个人信息请求处理期限",
