@@ -28,6 +28,10 @@ from .models import Customer, ImportStatus
 RUNNING = (ImportStatus.ANALYSING, ImportStatus.COMMITTING)
 
 
+def _retention_days() -> int:
+    return policy_services.current().security.import_file_retention_days
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("File"), help_text=xlsx.ACCEPTED_HELP)
 
@@ -55,7 +59,8 @@ class ImportStartView(ImportPermissionMixin, View):
 
     def render(self, form, status=200):
         jobs = imports.jobs_for(self.request.user).order_by("-created_at")[:20]
-        return render(self.request, self.template_name, {"form": form, "jobs": jobs, "title": _("Import customers")}, status=status)
+        ctx = {"form": form, "jobs": jobs, "title": _("Import customers"), "retention_days": _retention_days()}
+        return render(self.request, self.template_name, ctx, status=status)
 
     def get(self, request):
         return self.render(UploadForm())
@@ -99,7 +104,7 @@ class ImportDetailView(ImportPermissionMixin, View):
             "running": job.status in RUNNING,
             "preview_limit": imports.PREVIEW_LIMIT,
             "large": imports.is_large(job),
-            "retention_days": policy_services.current().security.import_file_retention_days,
+            "retention_days": _retention_days(),
             **extra,
         }
 

@@ -86,6 +86,11 @@ def test_a_purged_import_says_so_and_refuses_work(env, login):
     assert response.status_code == 200 and "deleted on" in response.content.decode()
 
 
+def test_the_upload_page_says_how_long_files_are_kept(env, login):
+    page = login(env.importer).get(reverse("customers:import")).content.decode()
+    assert 'id="retention-note"' in page and "deleted 30 days after the import ends" in page
+
+
 def test_the_period_comes_from_the_policy(env, login, monkeypatch):
     from guanxi.policy import services as policy_services
     from guanxi.policy.schema import default_policy
@@ -100,3 +105,4 @@ def test_the_period_comes_from_the_policy(env, login, monkeypatch):
     assert import_retention.purge_expired() == 1
     event = AuditEvent.objects.get(event_type="customers.import_files_deleted")
     assert event.data["policy_version"] == 42 and event.data["retention_days"] == 7
+    assert "deleted 7 days after" in client.get(reverse("customers:import")).content.decode()
