@@ -121,3 +121,17 @@ def test_dates_are_written_one_way_in_both_languages(env, customer, login, langu
     panel = html[html.index('id="filing-panel"') :]
     assert "2026-03-09" in panel and "2026-03-16" in panel
     assert "2026年3月" not in html and "03/09/2026" not in html and "March 9" not in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_amounts_are_grouped_by_thousands(env, customer, login, language):
+    from decimal import Decimal
+
+    customer.registered_capital = Decimal("1200000.50")
+    customer.save()
+    client = login(env.rep)
+    session = client.session
+    session["_language"] = language
+    session.save()
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "1,200,000.50" in html

@@ -85,7 +85,9 @@ def display(value):
         return format_html('<i class="ti ti-minus text-secondary" aria-hidden="true"></i><span class="visually-hidden">{}</span>', _("No"))
     if isinstance(value, dt.datetime):
         return formats.localize(timezone.localtime(value) if timezone.is_aware(value) else value)
-    if isinstance(value, dt.date | Decimal | float | int):
+    if isinstance(value, Decimal):  # an amount: grouped by thousands
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, dt.date | float | int):
         return formats.localize(value, use_l10n=True)
     if isinstance(value, models.Manager):
         return ", ".join(str(v) for v in value.all()[:20]) or EMPTY
