@@ -229,3 +229,29 @@ def test_signed_in_request_reads_the_principal_once_per_process(company, client_
     role = role_of(company.manager)
     services.update_role(role, permissions=[p for p in role.permissions if p != "accounts.view_user"])
     assert c.get(url).status_code == 403
+
+
+def test_a_principal_by_user_id_uses_the_version_read_with_the_user(company, monkeypatch):
+    """Code that knows only the acting user's id (the duplicate check's blacklist flags) finds
+    the principal under the access version read along with the signed-in user: no cache read
+    of its own; a change of access in the request drops the version read along."""
+    from django.core.cache import caches
+
+    from guanxi.accounts import access
+    from guanxi.accounts.backends import PositionBackend
+    from guanxi.core import cache_versions
+
+    version = access.access_version()  # made on first use
+    user = PositionBackend().get_user(company.manager.pk)
+    assert cache_versions.read_along(access.ACCESS_VERSION_KEY) == version
+    access.principal_for(user)  # this process now holds it
+    cache = caches["default"]
+    real_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda k, *a, **kw: pytest.fail(f"a read of {k}") if k.startswith("guanxi:") else real_get(k, *a, **kw)
+    )
+    assert access.principal_by_id(company.manager.pk).unit_ids == access.principal_for(user).unit_ids
+    monkeypatch.setattr(cache, "get", real_get)
+    access.bump_access_version()
+    assert cache_versions.read_along(access.ACCESS_VERSION_KEY) is None
+    cache_versions.clear_read_along()

@@ -181,6 +181,22 @@ def test_duplicate_hit_says_blacklisted(env, customer, client):
     assert "hit-flag" in html and "Blacklist of Sales" in html
 
 
+def test_the_live_check_reads_the_users_units_from_the_principal(env, customer, client):
+    """The flags' unit chain comes from the signed-in user's cached principal (its access version
+    read along with the user), not from a positions query per check."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _department(env, customer("上海宝钢物流有限公司"))
+    logged_in = _login(client, env.manager)
+    url = reverse("customers:duplicate_check")
+    logged_in.get(url, {"name": "上海宝钢物流有限公司"})
+    with CaptureQueriesContext(connection) as ctx:
+        html = logged_in.get(url, {"name": "上海宝钢物流有限公司"}).content.decode()
+    assert "Blacklist of Sales" in html
+    assert not [q for q in ctx.captured_queries if "accounts_position" in q["sql"]]
+
+
 def test_import_duplicates_carry_the_flag(env, customer):
     from guanxi.customers.imports import find_db_duplicates
 

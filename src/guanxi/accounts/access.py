@@ -102,11 +102,11 @@ def part(principal: Principal, name: str) -> Any:
     return getattr(principal, "parts", {}).get(name)
 
 
-def build_principal(user) -> Principal:
-    p = Principal(user_id=user.pk)
+def build_principal(user_id: int) -> Principal:
+    p = Principal(user_id=user_id)
     for name, build in _parts.items():
-        p.parts[name] = build(user.pk)
-    for pos in _current_positions(user.pk):
+        p.parts[name] = build(user_id)
+    for pos in _current_positions(user_id):
         p.unit_ids.add(pos.unit_id)
         p.unit_paths.append(pos.unit.path)
         p.role_ids.add(pos.role_id)
@@ -120,7 +120,7 @@ def build_principal(user) -> Principal:
         lvl == DataScope.SUBORDINATES or DataScope.SUBORDINATES in ov.values() for grants in p._grants.values() for lvl, ov in grants
     )
     if needs_subs:
-        p.subordinate_ids = _subordinates(user.pk)
+        p.subordinate_ids = _subordinates(user_id)
     return p
 
 
@@ -159,17 +159,30 @@ def principal_for(user) -> Principal | None:
         return None
     cached = getattr(user, "_guanxi_principal", None)
     if cached is None:
-        key = _cache_key(user.pk, getattr(user, VERSION_ATTR, None) or access_version())
-        cached = _local.get(key)
+        cached = user._guanxi_principal = _principal(user.pk, getattr(user, VERSION_ATTR, None))
+    return cached
+
+
+def principal_by_id(user_id: int | None) -> Principal | None:
+    """The principal of the user with this id, for code that knows only the acting user's id
+    (core.context): in a request the access version read along with the signed-in user serves it
+    without a cache round trip."""
+    if not user_id:
+        return None
+    return _principal(user_id, cache_versions.read_along(ACCESS_VERSION_KEY))
+
+
+def _principal(user_id: int, version: str | None) -> Principal:
+    key = _cache_key(user_id, version or access_version())
+    cached = _local.get(key)
+    if cached is None:
+        cached = cache.get(key)
         if cached is None:
-            cached = cache.get(key)
-            if cached is None:
-                cached = build_principal(user)
-                cache.set(key, cached, PRINCIPAL_TTL)
-            if len(_local) >= LOCAL_MAX:
-                _local.clear()
-            _local[key] = cached
-        user._guanxi_principal = cached
+            cached = build_principal(user_id)
+            cache.set(key, cached, PRINCIPAL_TTL)
+        if len(_local) >= LOCAL_MAX:
+            _local.clear()
+        _local[key] = cached
     return cached
 
 

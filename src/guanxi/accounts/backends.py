@@ -40,7 +40,7 @@ class PositionBackend(ModelBackend):
         key = user_cache_key(user_id)
         along = [key_for(user_id) for key_for in READ_ALONG]
         found = cache.get_many([key, ACCESS_VERSION_KEY, *along])
-        cache_versions.keep_read_along({k: found[k] for k in along if k in found})
+        cache_versions.keep_read_along({k: found[k] for k in (*along, ACCESS_VERSION_KEY) if k in found})
         user = found.get(key)
         if user is None:
             user = super().get_user(user_id)

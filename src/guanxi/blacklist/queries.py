@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from guanxi.accounts.models import OrgUnit, Position
+from guanxi.accounts.models import OrgUnit
 
 from .models import BlacklistEntry, EntryStatus, Level
 
@@ -49,12 +49,15 @@ def is_blacklisted(customer, unit=None) -> bool:
 
 
 def user_unit_chain(user_id: int | None) -> set[int]:
-    """The units of a user's positions and every unit above them."""
-    if not user_id:
+    """The units of a user's current positions and every unit above them (from the user's
+    cached principal, not a query)."""
+    from guanxi.accounts.access import principal_by_id
+
+    principal = principal_by_id(user_id)
+    if principal is None:
         return set()
-    ids: set[int] = set()
-    for unit_id, path in Position.objects.filter(user_id=user_id).values_list("unit_id", "unit__path"):
-        ids.add(unit_id)
+    ids = set(principal.unit_ids)
+    for path in principal.unit_paths:
         ids |= {int(p) for p in (path or "").strip("/").split("/") if p}
     return ids
 
