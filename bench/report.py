@@ -191,6 +191,8 @@ def render(
             *([_row("Bare SQL of the same rows (plain cursor)", r.bare_ms)] if r.bare_ms else []),
             "",
         ]
+        for plan in r.slow_plans:
+            out += ["A bare statement over 100 ms in this run, with its plan:", "", "```", plan, "```", ""]
     for r in results:
         if r.skipped:
             out += [f"### {r.scenario.title} (`{r.scenario.name}`)", "", r.scenario.description, "", f"Not measured: {r.skipped}", ""]

@@ -38,6 +38,7 @@ class Result:
     queries: list[int] = field(default_factory=list)
     wall_ms: list[float] = field(default_factory=list)
     bare_ms: list[float] = field(default_factory=list)  # the same rows' SQL run bare (see `bare` below)
+    slow_plans: list[str] = field(default_factory=list)  # plans of bare statements over SLOW_PLAN_MS
     skipped: str = ""  # why the scenario was not measured
 
 
@@ -122,6 +123,7 @@ def measure(sc: Scenario, *, runs: int, warmup: int) -> Result:
     bare = getattr(once, "bare", None)
     if bare is not None:
         result.bare_ms = list(bare(runs))
+        result.slow_plans = list(getattr(once, "slow_plans", ()))
     return result
 
 

@@ -63,6 +63,28 @@ def _customer_sql(captured) -> list[str]:
     return out
 
 
+SLOW_PLAN_MS = 100.0  # a bare statement slower than this gets its plan into the report
+
+
+def _slow_plans(sqls: list[str]) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement that takes longer than SLOW_PLAN_MS now: a
+    plan that flips with the statistics of one run is caught in that run's report."""
+    from django.db import connection
+
+    plans = []
+    with connection.cursor() as cur:
+        for sql in sqls:
+            started = time.perf_counter()
+            cur.execute(sql)
+            cur.fetchall()
+            elapsed = (time.perf_counter() - started) * 1000
+            if elapsed > SLOW_PLAN_MS and connection.vendor == "postgresql":
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cur.fetchall())
+                plans.append(f"{elapsed:.0f} ms:\n{sql}\n\n{plan}")
+    return plans
+
+
 def _timed_bare(sqls: list[str]) -> float:
     from django.db import connection
 
@@ -100,7 +122,9 @@ def _request_scenario(username: str, urls: list[str], headers: dict | None = Non
             with CaptureQueriesContext(connection) as ctx:
                 client.get(url)
             sql_by_url[url] = _customer_sql(ctx.captured_queries)
-        return [_timed_bare(sql_by_url[urls[i % len(urls)]]) for i in range(runs)]
+        timings = [_timed_bare(sql_by_url[urls[i % len(urls)]]) for i in range(runs)]
+        once.slow_plans = [plan for url in urls for plan in _slow_plans(sql_by_url[url])]
+        return timings
 
     once.bare = bare
     return once

@@ -75,3 +75,21 @@ def test_customer_generator_copies_customers_and_contacts():
     assert contact.pk > Contact.objects.exclude(pk=contact.pk).order_by("-pk").first().pk
     # Counts are targets: running again adds nothing.
     assert gen.fn(generate.GenContext(scale="small", count=target, rng=random.Random(1), log=lambda msg: None)) == 0
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_a_slow_bare_statement_brings_its_plan_into_the_report(monkeypatch):
+    """A plan that flips with one run's statistics is caught in that run's report."""
+    from bench import report, scenarios
+    from bench import scenarios_customers as sc
+
+    sql = 'SELECT count(*) FROM "customers_customer"'
+    assert sc._slow_plans([sql]) == []  # quick: nothing
+    monkeypatch.setattr(sc, "SLOW_PLAN_MS", -1.0)
+    (plan,) = sc._slow_plans([sql])
+    assert sql in plan and "Execution Time" in plan
+    result = scenarios.Result(scenarios.SCENARIOS["search_contact"], app_ms=[1.0], db_ms=[0.5], queries=[1], wall_ms=[1.2], bare_ms=[0.4])
+    result.slow_plans = [plan]
+    text = report.render([result], scale="small", runs=1, warmup=0, command="test", generated={}, elapsed=0.0)
+    assert "A bare statement over 100 ms in this run" in text and "Execution Time" in text
