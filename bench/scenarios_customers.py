@@ -565,35 +565,43 @@ Fixed (issues 3 and 4):
   a run had rewritten the table, 20.7–22.5 ms p95 in full runs. The counts are now tallies per
   (unit, scheme, level) kept by database triggers on the grade rows (`grading/level_counts.py`:
   statement-level with transition tables on PostgreSQL, so the run's million-row upsert adds one
-  grouped upsert). Isolated p95 16.5 → 5.2 ms; 8.7 ms in this full run on a slow spell of the
-  host; the grade run over a million customers is unchanged (40–50 s).
+  grouped upsert). Isolated p95 16.5 → 5.2 ms; 4.0–8.7 ms across this round's five full runs
+  (5.5 ms in this one); the grade run over a million customers is unchanged (40–50 s).
+- **The reused benchmark database had grown** (this round): every full run imports 100,000
+  customers and 300,000 contacts, and between runs they were deleted again, which left the
+  customer and contact indexes two to two and a half times their fresh size (primary key 49 →
+  21 MB, (owner, -id) 76 → 30 MB after REINDEX) and every bare SQL slower. This report is the
+  run after a REINDEX of the customer, contact and grade tables.
 
 Still missing the targets, and why:
 - **Within 3× of bare SQL when the SQL takes about 1 ms** (name, phone, mobile and credit-code
-  drop-downs: 4.1–9.4× this run, 3.9–5.2× the run before; the results page: 6.0×, 4.5× before):
-  an empty signed-in page costs 0.8–1.1 ms p50, and these statements take 1.0–2.5 ms p95, so 3×
-  leaves 2–5 ms for the floor, the search's query building and the hits. Timed inside one phone
-  drop-down (3.5 ms): SQL 0.9 ms, query building and ORM 0.9 ms, hits 0.2 ms, the floor and the
-  fragment 1.3 ms. Folding the two statements into one would save a round trip on both sides
-  of the ratio, not change it. The drop-down has no page shell to overlap its SQL with. Every
-  such page is well inside 50 ms; the ratio holds where the SQL is heavier (pinyin initials,
-  contact names, the lists).
-- **Run to run on this shared 2-core machine**: this run fell in a slow spell of the host — the
-  empty page 1.1 ms p50 (0.8 last run), log-in 185 ms (133), dashboards 14.3 / 21.7 ms (7.0 /
-  9.8), the lists 18–23 ms p50 (11–13) with every bare SQL about 1.8× slower too, so the lists
-  kept their ratio (1.8–2.5×). The same code timed in turn with the code before it showed no
-  regression (`customers:search` p50 within the noise of either).
-- **Duplicate check p95 near its 20 ms**: 13.4–23.2 ms p95 across ten full runs on this shared
-  machine (18.9 ms in this one); a hit costs up to eight ~1 ms queries: the keys, the hits' rows,
-  their blacklist entries and the scope check of the hits. The acting user's units for the
-  blacklist flags now come from the cached principal instead of a query (after this run: 14.5
-  ms p95 alone).
+  drop-downs: 5.4–7.5× this run, 3.9–9.4× over this round's runs; the results page: 4.6×): an
+  empty signed-in page costs 0.9 ms p50 and 1.3 ms p95, and these statements take 0.7–1.4 ms
+  p95, so 3× leaves 2.1–4.2 ms for the floor, the search's query building and the hits. Timed
+  inside one phone drop-down (3.5 ms): SQL 0.9 ms, query building and ORM 0.9 ms, hits 0.2 ms,
+  the floor and the fragment 1.3 ms. Folding the two statements into one would save a round
+  trip on both sides of the ratio, not change it (the same was tried for the duplicate check's
+  key lookups, one UNION ALL instead of three to five statements: no faster, not kept). The
+  drop-down has no page shell to overlap its SQL with. Every such page is well inside 50 ms;
+  the ratio holds where the SQL is heavier (pinyin initials, contact names, the lists).
+- **Run to run on this shared 2-core machine**: of this round's five full runs, three fell in
+  slow spells of the host (lists 16–25 ms p50, dashboards about twice their usual time, the
+  duplicate check 23.5 and 26.9 ms p95 in two of them); the same code timed in turn with the
+  code of the round before showed no regression (search drop-down, general manager's list,
+  duplicate check: equal or faster).
+- **Duplicate check p95 near its 20 ms**: 12.9 ms p95 in this run; 13.4–26.9 ms across fourteen
+  full runs on this shared machine, over 20 ms only in slow spells; a hit costs up to eight ~1 ms
+  queries: the keys, the hits' rows, their blacklist entries and the scope check of the hits.
+  The acting user's units for the blacklist flags now come from the cached principal instead
+  of a query (this round).
 
-- **Contact-name search, now and then 450 ms**: in two of nine full runs one of the ten sampled
-  names took about 455 ms of bare SQL (p95 471–475 ms); in the other seven, and in every
-  isolated run, p95 stayed at 12–26 ms. The runs differ in the statistics that ANALYZE samples
-  just before them, so a plan flips; the slow statement has not been caught yet (both runs with
-  `log_min_duration_statement` set were fast ones).
+- **Contact-name search, now and then 450 ms**: in three of fourteen earlier full runs (the
+  second of this round among them: p95 471 ms, bare SQL 461 ms) one of the ten sampled names
+  took about 455 ms of bare SQL; in the others, and in every isolated run, p95 stayed at 12–31
+  ms. The runs differ in the statistics that ANALYZE samples just before them, so a plan flips;
+  re-analysing six times in a row did not bring it back. The benchmark now writes the EXPLAIN
+  (ANALYZE, BUFFERS) of any bare statement over 100 ms into its report, so the next run that
+  meets it names the statement and its plan (none in this run).
 
 Noticed, not fixed: a department manager's scope (the unit tree) sorted by a column other than
 the id can meet the same uneven spread as the rep's (the sort column's index walked past other
