@@ -113,11 +113,7 @@ def test_dates_are_written_one_way_in_both_languages(env, customer, login, langu
     customer.first_contact_date = dt.date(2026, 3, 9)
     customer.filing_deadline = dt.date(2026, 3, 16)
     customer.save()
-    client = login(env.rep)
-    session = client.session
-    session["_language"] = language
-    session.save()
-    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    html = _detail_in(language, env, customer, login)
     panel = html[html.index('id="filing-panel"') :]
     assert "2026-03-09" in panel and "2026-03-16" in panel
     assert "2026年3月" not in html and "03/09/2026" not in html and "March 9" not in html
@@ -129,9 +125,13 @@ def test_amounts_are_grouped_by_thousands(env, customer, login, language):
 
     customer.registered_capital = Decimal("1200000.50")
     customer.save()
+    assert "1,200,000.50" in _detail_in(language, env, customer, login)
+
+
+def _detail_in(language: str, env, customer, login) -> str:
+    """The customer page as the rep sees it in `language`."""
     client = login(env.rep)
     session = client.session
     session["_language"] = language
     session.save()
-    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert "1,200,000.50" in html
+    return client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
