@@ -239,18 +239,28 @@ class CustomerFilter(django_filters.FilterSet):
         # The ids themselves (a region and the few below it): the planner sees the list, not a
         # subquery it must guess at, and can check it inside the category-name index.
         top = self._path("region", value)
+        if top is None:
+            return qs.none()
         return qs.filter(region__in=[pk for pk, path in self._paths["region"] if path.startswith(top)])
 
     def in_unit(self, qs, name, value):
         if not value:
             return qs
-        return qs.filter(unit__in=OrgUnit.objects.filter(path__startswith=self._path("unit", value)).values("pk"))
+        top = self._path("unit", value)
+        if top is None:
+            return qs.none()
+        return qs.filter(unit__in=OrgUnit.objects.filter(path__startswith=top).values("pk"))
 
-    def _path(self, name: str, value) -> str:
-        """The tree path of the chosen region or unit (an id once checked by its cached options)."""
+    def _path(self, name: str, value) -> str | None:
+        """The tree path of the chosen region or unit (an id once checked by its cached options);
+        None when it is gone."""
         if hasattr(value, "path"):
             return value.path
-        return next(path for pk, path in self._paths[name] if pk == value)
+        found = next((path for pk, path in self._paths[name] if pk == value), None)
+        if found is None:  # changed between the reads of its two cached lists
+            model = Region if name == "region" else OrgUnit
+            found = model.objects.filter(pk=value).values_list("path", flat=True).first()
+        return found
 
     def with_tags(self, qs, name, value):
         # Any of the chosen tags; a subquery keeps one row per customer without DISTINCT.
@@ -270,8 +280,8 @@ class CustomerFilter(django_filters.FilterSet):
         q = filing_q(value)
         return qs.filter(q) if q is not None else qs
 
-    # The option lists of these selects come from the choice cache (core.choice_cache); the
-    # querysets above still validate a submitted value.
+    # The option lists of these selects come from the choice cache (core.choice_cache) and also
+    # check a submitted value (Cached*ChoiceFilter); the querysets above build those lists.
     CACHED_CHOICES = ("region", "unit", "tags")
     # (id, path) of every region and unit, for the trees below a chosen one.
     CACHED_PATHS = {"region": Region.objects.only("id", "path"), "unit": OrgUnit.objects.only("id", "path")}

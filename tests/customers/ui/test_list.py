@@ -347,3 +347,18 @@ def test_the_page_is_one_statement_sent_ahead(env, make_customer, login, params)
     assert len(page_statements) == (2 if params.get("page") else 1)  # past the end: the first page again
     assert not [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().startswith('SELECT "customers_customer"."id"')]
     assert connection.connection._pipeline is None
+
+
+def test_a_region_missing_from_the_cached_paths_is_read_or_filters_nothing(env, make_customer):
+    from guanxi.customers.filters import CustomerFilter
+
+    area = Region.objects.create(name="西北", code="ui-nw", kind="area")
+    inside = make_customer("西北贸易", region=Region.objects.create(name="西安", code="ui-xa", kind="city", parent=area))
+    make_customer("别处贸易")
+    filterset = CustomerFilter({}, queryset=Customer.objects.all())
+    filterset.form  # noqa: B018 (reads the cached lists)
+    filterset._paths = {"region": [], "unit": []}  # as if the region came after the paths were read
+    assert list(filterset.in_region(Customer.objects.all(), "region", area.pk)) == []  # its own id only: no paths below
+    filterset._paths["region"] = [(inside.region_id, inside.region.path)]
+    assert list(filterset.in_region(Customer.objects.all(), "region", area.pk)) == [inside]
+    assert list(filterset.in_region(Customer.objects.all(), "region", 999999)) == []  # gone: nothing
