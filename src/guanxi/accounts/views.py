@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanxi.core import audit
 from guanxi.core.errors import DomainError
+from guanxi.core.next_url import same_site
 
 from . import queries, services
 from .access import principal_for
@@ -65,10 +66,7 @@ def _with_next(url: str, next_url: str | None) -> str:
 
 
 def _safe_next(request, default: str) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return nxt
-    return default
+    return same_site(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):

@@ -17,7 +17,6 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from .filters import AuditEventFilter
 from .forms import ScopedModelForm
 from .generic import ObjectCreateView, ObjectDeleteView, ObjectDetailView, ObjectListView
 from .models import AuditEvent, WorkdayOverride
+from .next_url import same_site
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +140,7 @@ def switch_language(request):
     from guanxi.accounts.middleware import LANGUAGE_SESSION_KEY
 
     lang = request.POST.get("language", "")
-    next_url = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("dashboard")
+    next_url = same_site(request, request.POST.get("next") or request.META.get("HTTP_REFERER"), reverse("dashboard"))
     response = HttpResponseRedirect(next_url)
     if lang not in dict(settings.LANGUAGES):
         return response

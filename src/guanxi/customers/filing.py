@@ -335,12 +335,6 @@ def open_tasks(customer: Customer):
 # ---------------------------------------------------------------- sending back by hand
 
 
-def can_send_back(user, customer: Customer) -> bool:
-    """The archivist of the record's scope may send it back (whether a task is open is the
-    service's business)."""
-    return can_archive(user, customer) and not customer.merged_into_id
-
-
 def can_resolve(user, task: ReturnTask, *, archivist: bool | None = None) -> bool:
     """Who may mark an open task corrected: the archivist of the record's scope, or anyone who
     may change the record (its unit). An incomplete record's task waits for the record to be

@@ -251,6 +251,10 @@ def _badge(css: str, label: str) -> str:
     return f'<span class="badge {css}">{label}</span>' if label else ""
 
 
+def _status_badge(status: str, labels: dict[str, str]) -> str:
+    return _badge(_STATUS_CSS.get(status, "bg-secondary-lt"), labels.get(status, escape(status)))
+
+
 def _detail_url_parts() -> tuple[str, str]:
     head, tail = reverse("customers:detail", args=[_ID_PLACEHOLDER]).split(str(_ID_PLACEHOLDER))
     return head, tail
@@ -279,7 +283,7 @@ def render_rows(customers, *, selectable: bool) -> SafeString:
         cells.append(f'<td><a href="{url_head}{c.pk}{url_tail}">{name}</a>{key}{code}</td>')
         kind = f'<div class="small text-secondary">{kinds.get(c.special_kind, escape(c.special_kind))}</div>' if c.special_kind else ""
         cells.append(f"<td>{categories.get(c.category, escape(c.category))}{kind}</td>")
-        cells.append(f"<td>{_badge(_STATUS_CSS.get(c.status, 'bg-secondary-lt'), statuses.get(c.status, escape(c.status)))}</td>")
+        cells.append(f"<td>{_status_badge(c.status, statuses)}</td>")
         owner = escape(c.owner_display) if c.owner_id else EMPTY
         unit = escape(c.unit_name) if c.unit_id else ""
         cells.append(f'<td class="text-nowrap">{owner}<div class="small text-secondary">{unit}</div></td>')
@@ -324,7 +328,7 @@ def render_hits(customers, contacts: dict[int, tuple[str, str]] | None = None) -
             name, mobile = contacts[c.pk]
             person = gettext("Contact: %(name)s") % {"name": name} + (f" · {mobile}" if mobile else "")
             details += f'<div><i class="ti ti-user me-1" aria-hidden="true"></i>{escape(person)}</div>'
-        status = _badge(_STATUS_CSS.get(c.status, "bg-secondary-lt"), statuses.get(c.status, escape(c.status)))
+        status = _status_badge(c.status, statuses)
         out.append(
             f'<a href="{url_head}{c.pk}{url_tail}" class="list-group-item list-group-item-action d-flex align-items-center">'
             f"<div><div><strong>{escape(c.name)}</strong>{key}</div>"

@@ -252,6 +252,7 @@ def list_querysets(user, params=None, request=None) -> ListQuery:
 class CustomerListView(ScopedMixin, TemplateView):
     model = Customer
     template_name = "customers/list.html"
+    sortable = SORTABLE  # the columns core's sort_header links
 
     def sort(self) -> str:
         sort = self.request.GET.get("sort") or DEFAULT_SORT

@@ -17,7 +17,6 @@ from django.db.models import Case, DateField, Exists, F, OuterRef, Prefetch, Q, 
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -25,6 +24,7 @@ from django.views.generic import TemplateView
 
 from guanxi.core.errors import DomainError
 from guanxi.core.generic import ScopedMixin
+from guanxi.core.next_url import same_site
 from guanxi.core.querysets import permission_code
 
 from . import completeness, filing
@@ -136,10 +136,7 @@ class ArchiveQueueView(ScopedMixin, TemplateView):
 
 
 def _target(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = default
-    return target
+    return same_site(request, request.POST.get("next"), default)
 
 
 def pop_draft(request, pk: int | None = None) -> dict | None:

@@ -8,11 +8,11 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.generic import paginate
+from guanxi.core.next_url import same_site
 
 from . import services
 from .models import Notification
@@ -54,9 +54,7 @@ def notification_list(request):
 
 
 def _safe(request, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return url
-    return ""
+    return same_site(request, url)
 
 
 @login_required

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms, template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.http import QueryDict
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -123,23 +124,30 @@ def detail_fields(obj, names=None) -> list[tuple[str, object]]:
 # --- lists -----------------------------------------------------------------------------------
 
 
-@register.inclusion_tag("core/_sort_header.html", takes_context=True)
-def sort_header(context, name: str):
-    """A column header; a link that sorts by it when the view declares it sortable."""
-    view = context.get("view")
+# Paging parameters a new sort starts over from (numbered pages and keyset pages).
+PAGING = ("page", "after", "before", "start")
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, name: str, label=None):
+    """A column header (`label`, by default the field's name); a link that sorts by it when the
+    view declares it sortable: ascending first, then the other way round, the current direction
+    marked (aria-sort). The filters stay; paging starts over."""
     opts = context.get("model_opts")
-    label = field_label(opts, name) if opts is not None else capfirst(name)
-    sortable = name in getattr(view, "sortable", ())
+    if label is None:
+        label = field_label(opts, name) if opts is not None else capfirst(name)
+    if name not in getattr(context.get("view"), "sortable", ()):
+        return conditional_escape(label)
     current = context.get("sort") or ""
     direction = "asc" if current == name else "desc" if current == f"-{name}" else ""
-    url = ""
-    if sortable:
-        request = context.get("request")
-        query = request.GET.copy() if request is not None else {}
-        query["sort"] = f"-{name}" if direction == "asc" else name
-        query.pop("page", None)
-        url = "?" + query.urlencode()
-    return {"label": label, "url": url, "direction": direction}
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query["sort"] = f"-{name}" if direction == "asc" else name
+    for key in PAGING:
+        query.pop(key, None)
+    css = f"table-sort {direction}" if direction else "table-sort"
+    aria = {"asc": ' aria-sort="ascending"', "desc": ' aria-sort="descending"'}.get(direction, "")
+    return format_html('<a href="?{}" class="{}"{}>{}</a>', query.urlencode(), css, mark_safe(aria), label)  # noqa: S308 (a constant)
 
 
 @register.simple_tag(takes_context=True)

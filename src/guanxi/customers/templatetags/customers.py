@@ -16,7 +16,6 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 register = template.Library()
@@ -150,25 +149,6 @@ def query_with(context, **params) -> str:
             query[key] = value
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
-
-
-# Paging parameters that a new sort or page size starts over from.
-_PAGING = ("page", "after", "before", "start")
-
-
-@register.simple_tag(takes_context=True)
-def sort_header(context, key: str, label) -> str:
-    """A column header that sorts by `key`: ascending first, then the other way round; marks
-    the current direction (aria-sort). Paging starts over."""
-    sort = context.get("sort")
-    if sort == key:
-        target, css, aria = f"-{key}", "table-sort asc", ' aria-sort="ascending"'
-    elif sort == f"-{key}":
-        target, css, aria = key, "table-sort desc", ' aria-sort="descending"'
-    else:
-        target, css, aria = key, "table-sort", ""
-    href = query_with(context, sort=target, **dict.fromkeys(_PAGING))
-    return format_html('<a href="{}" class="{}"{}>{}</a>', href, css, mark_safe(aria), label)  # noqa: S308 (a constant)
 
 
 @register.filter
