@@ -255,3 +255,16 @@ def test_a_principal_by_user_id_uses_the_version_read_with_the_user(company, mon
     access.bump_access_version()
     assert cache_versions.read_along(access.ACCESS_VERSION_KEY) is None
     cache_versions.clear_read_along()
+
+
+def test_a_user_object_held_across_a_role_change_gets_the_new_principal(company):
+    """A task, a shell or a test may keep a user object while an administrator edits its role:
+    its memoised principal is the one of the access version it was built for."""
+    from guanxi.accounts import access
+
+    user = type(company.manager).objects.get(pk=company.manager.pk)
+    assert user.has_perm("accounts.view_user")
+    role = role_of(company.manager)
+    services.update_role(role, permissions=[p for p in role.permissions if p != "accounts.view_user"])
+    assert not user.has_perm("accounts.view_user")
+    assert "accounts.view_user" not in access.principal_for(user).permissions

@@ -147,33 +147,36 @@ def _cache_key(user_id: int, version: str) -> str:
 _local: dict[str, Principal] = {}
 LOCAL_MAX = 4096
 
-# The access version read together with the user row (accounts.backends), so that a request
-# needs no round trip of its own for it.
-VERSION_ATTR = "_guanxi_access_version"
-
 
 def principal_for(user) -> Principal | None:
-    """The user's principal (memoised on the user object for the request, in this process and in
-    the shared cache until the access version changes)."""
+    """The user's principal: memoised on the user object with the access version it was built
+    for, so that an object held across a change of roles (a task, a shell, a test) gets the new
+    one; in a request the version comes with the signed-in user (accounts.backends), elsewhere
+    from the cache."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    cached = getattr(user, "_guanxi_principal", None)
-    if cached is None:
-        cached = user._guanxi_principal = _principal(user.pk, getattr(user, VERSION_ATTR, None))
-    return cached
+    version = _version()
+    memo = getattr(user, "_guanxi_principal", None)
+    if memo is None or memo[0] != version:
+        memo = user._guanxi_principal = (version, _principal(user.pk, version))
+    return memo[1]
 
 
 def principal_by_id(user_id: int | None) -> Principal | None:
     """The principal of the user with this id, for code that knows only the acting user's id
-    (core.context): in a request the access version read along with the signed-in user serves it
-    without a cache round trip."""
+    (core.context)."""
     if not user_id:
         return None
-    return _principal(user_id, cache_versions.read_along(ACCESS_VERSION_KEY))
+    return _principal(user_id, _version())
 
 
-def _principal(user_id: int, version: str | None) -> Principal:
-    key = _cache_key(user_id, version or access_version())
+def _version() -> str:
+    # Read along with the signed-in user in a request (no round trip); a bump drops it there.
+    return cache_versions.read_along(ACCESS_VERSION_KEY) or access_version()
+
+
+def _principal(user_id: int, version: str) -> Principal:
+    key = _cache_key(user_id, version)
     cached = _local.get(key)
     if cached is None:
         cached = cache.get(key)

@@ -3,7 +3,7 @@ from django.core.cache import cache
 
 from guanxi.core import cache_versions
 
-from .access import ACCESS_VERSION_KEY, VERSION_ATTR, principal_for
+from .access import ACCESS_VERSION_KEY, principal_for
 
 USER_CACHE_TTL = 600
 
@@ -48,8 +48,6 @@ class PositionBackend(ModelBackend):
                 cache.set(key, user, USER_CACHE_TTL)
         elif not self.user_can_authenticate(user):
             return None
-        if user is not None and found.get(ACCESS_VERSION_KEY):
-            setattr(user, VERSION_ATTR, found[ACCESS_VERSION_KEY])
         return user
 
     def get_user_permissions(self, user_obj, obj=None):

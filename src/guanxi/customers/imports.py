@@ -1786,6 +1786,9 @@ def bench_import(n: int, *, actor=None) -> dict:
     }
 
 
+BENCH_ACTOR = "bench-importer"  # username of bench_import's default actor
+
+
 def _bench_actor():
     from guanxi.accounts.models import OrgUnit, Position, Role, User
 
@@ -1797,7 +1800,7 @@ def _bench_actor():
             "permissions": [IMPORT_PERMISSION, "customers.add_customer", "customers.change_customer", "customers.view_customer"],
         },
     )
-    user, created = User.objects.get_or_create(username="bench-importer", defaults={"full_name": "Bench importer"})
+    user, created = User.objects.get_or_create(username=BENCH_ACTOR, defaults={"full_name": "Bench importer"})
     if created or not user.positions.exists():
         unit = OrgUnit.objects.order_by("depth", "pk").first() or OrgUnit.objects.create(name="Bench", code="bench", kind="company")
         Position.objects.create(user=user, unit=unit, role=role)

@@ -27,7 +27,7 @@ from guanxi.core.generic import ScopedMixin
 from guanxi.core.next_url import same_site
 from guanxi.core.querysets import permission_code
 
-from . import completeness, filing
+from . import completeness, filing, send_back_draft
 from .models import Customer, ReturnTask
 
 PAGE_SIZE = 50
@@ -50,10 +50,6 @@ STATUS_CSS = {
     filing.CHANGE_DUE: "bg-orange-lt",
     filing.CHANGE_LATE: "bg-red-lt",
 }
-
-
-# A send-back the service refused keeps its note for the form shown after the redirect.
-DRAFT_KEY = "filing_send_back_draft"
 
 
 def _open_tasks():
@@ -108,7 +104,7 @@ class ArchiveQueueView(ScopedMixin, TemplateView):
         has_next = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         defs = completeness._Defs()
-        draft = pop_draft(self.request)
+        draft = send_back_draft.pop(self.request)
         for c in rows:
             c.missing_labels = completeness.missing_labels(c, defs=defs)
             c.status_label = filing.status_label(c.filing_status)
@@ -137,18 +133,6 @@ class ArchiveQueueView(ScopedMixin, TemplateView):
 
 def _target(request, default: str) -> str:
     return same_site(request, request.POST.get("next"), default)
-
-
-def pop_draft(request, pk: int | None = None) -> dict | None:
-    """The note of a refused send-back (once; only for customer `pk` when given)."""
-    session = getattr(request, "session", None)
-    if session is None or DRAFT_KEY not in session:
-        return None
-    draft = session.get(DRAFT_KEY)
-    if pk is not None and (not isinstance(draft, dict) or draft.get("pk") != pk):
-        return None
-    session.pop(DRAFT_KEY, None)
-    return draft if isinstance(draft, dict) else None
 
 
 class FileCustomerView(ScopedMixin, View):
@@ -189,8 +173,7 @@ class SendBackView(ScopedMixin, View):
             task = filing.send_back(customer, actor=request.user, note=note)
         except DomainError as exc:
             messages.error(request, str(exc))
-            if note.strip():
-                request.session[DRAFT_KEY] = {"pk": customer.pk, "note": note[: filing.NOTE_MAX_LENGTH * 2]}
+            send_back_draft.keep(request, customer.pk, note)
         else:
             messages.success(
                 request,

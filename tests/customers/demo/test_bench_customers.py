@@ -93,3 +93,45 @@ def test_a_slow_bare_statement_brings_its_plan_into_the_report(monkeypatch):
     result.slow_plans = [plan]
     text = report.render([result], scale="small", runs=1, warmup=0, command="test", generated={}, elapsed=0.0)
     assert "A bare statement over 100 ms in this run" in text and "Execution Time" in text
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_import_batch_removes_its_customers_with_everything_hanging_off_them():
+    """bench/cleanup.py: a reused benchmark database keeps only the generated data."""
+    import datetime
+
+    from bench.cleanup import remove_customers
+    from guanxi.accounts.models import User
+    from guanxi.customers.models import Consent, CustomerDepartment, DuplicateFinding, Tag
+    from guanxi.grading import engine
+    from guanxi.grading.models import CustomerGrade, LevelCount
+
+    call_command("demo", seed=1, customers=20, stdout=io.StringIO())
+    engine.run()
+    importer = User.objects.create(username="bench-importer-test")
+    gone = list(Customer.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    kept = set(Customer.objects.values_list("pk", flat=True)) - set(gone)
+    Customer.objects.filter(pk__in=gone).update(created_by=importer)
+    tag = Tag.objects.create(name="导入")
+    tag.customers.add(*gone, next(iter(kept)))
+    contact = Contact.objects.filter(customer_id=gone[0]).first() or Contact.objects.create(customer_id=gone[0], name="张三")
+    Consent.objects.create(contact=contact, purpose="联系", lawful_basis="consent", notice_version="1", given_at=datetime.date(2026, 1, 5))
+    finding = DuplicateFinding.objects.create(kind="duplicate", key="bench-test", reason="test")
+    finding.customers.add(gone[1], next(iter(kept)))
+    kept_contacts = Contact.objects.filter(customer_id__in=kept).count()
+    assert CustomerGrade.objects.filter(customer_id__in=gone).exists()
+
+    out = remove_customers("created_by_id = %s", [importer.pk])
+
+    assert set(Customer.objects.values_list("pk", flat=True)) == kept
+    assert not Contact.objects.filter(customer_id__in=gone).exists() and not Consent.objects.filter(contact=contact).exists()
+    assert Contact.objects.filter(customer_id__in=kept).count() == kept_contacts
+    assert not CustomerDepartment.objects.filter(customer_id__in=gone).exists()
+    assert list(tag.customers.values_list("pk", flat=True)) == [next(iter(kept))]
+    assert list(finding.customers.values_list("pk", flat=True)) == [next(iter(kept))]
+    assert out["deleted"]["customers_customer"] == 5 and out["reindex_s"] >= 0
+    # The grade tallies followed the deleted grade rows (their triggers fired).
+    assert not CustomerGrade.objects.filter(customer_id__in=gone).exists()
+    rows = CustomerGrade.objects.values_list("unit_id", "scheme", "level").annotate(n=Count("id")).order_by()
+    assert {(t.unit_id, t.scheme, t.level): t.n for t in LevelCount.objects.all() if t.n} == {(u, s, lv): n for u, s, lv, n in rows}

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from django import template
 
-from guanxi.customers import completeness, filing
-from guanxi.customers.views_filing import pop_draft
+from guanxi.customers import completeness, filing, send_back_draft
 
 register = template.Library()
 
@@ -36,7 +35,7 @@ def filing_info(context, customer) -> dict:
         task.missing_labels = [completeness.field_label(k, customer.category, defs=defs) for k in task.missing_fields or []]
         task.can_resolve = filing.can_resolve(user, task, archivist=archivist)
     can_send_back = archivist and not tasks and not customer.merged_into_id
-    draft = pop_draft(request, customer.pk) if can_send_back and request is not None else None
+    draft = send_back_draft.pop(request, customer.pk) if can_send_back and request is not None else None
     return {
         "status": state,
         "label": filing.status_label(state),
