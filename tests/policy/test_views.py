@@ -13,13 +13,16 @@ from guanxi.policy.models import PolicyVersion, VersionStatus
 pytestmark = pytest.mark.django_db
 
 
-def test_policy_page_shows_every_clause_with_key_value_and_seed(people, login):
+def test_policy_page_shows_every_clause_with_key_value_and_source(people, login):
     response = login(people.viewer).get(reverse("policy:detail"))
     assert response.status_code == 200
     html = response.content.decode()
     for key in ("pool.reclaim_after_days", "deadlines.filing_working_days", "kpi.penalties.churned_customer_yuan", "grading.schemes"):
         assert f'id="clause-{key}"' in html
-    assert "seed 000 §客户资源的调配 3" in html
+    # Sources named by the documents' titles, never by the seed numbers they were taken from.
+    assert "《市场部客户资源管理制度》§客户资源的调配 3" in html
+    assert "Guanxi 默认规则（F-POOL-3）" in html
+    assert "seed 00" not in html and "SPEC F-" not in html
     assert "无销售动作收回天数" in html  # Chinese label by default
     assert "30000.00" in html and "1100.00" in html
     assert "Edit" not in html or reverse("policy:edit") not in html  # a viewer gets no edit button
@@ -30,6 +33,7 @@ def test_policy_page_in_english(people, login):
     people.viewer.save()
     html = login(people.viewer).get(reverse("policy:detail")).content.decode()
     assert "Reclaim after days without sales activity" in html
+    assert "Guanxi default (F-POOL-3)" in html and "《客户管理制度》" in html
 
 
 def test_permissions(people, login, client):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.forms import ScopedModelForm
+from guanxi.policy.sources import cite
 
 from . import uploads
 from .models import Admission, CustomerKind
@@ -21,7 +23,9 @@ class AdmissionForm(ScopedModelForm):
         fields = ["customer_kind", "exemption_reason", "notes"]
         widgets = {"exemption_reason": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "customer_kind": _("Retail and related-party customers are exempt from admission (seed 002 §五.1.1)."),
+            "customer_kind": format_lazy(
+                _("Retail and related-party customers are exempt from admission ({source})."), source=cite("seed 002 §五.1.1")
+            ),
             "exemption_reason": _("Required for an exempt customer."),
         }
 

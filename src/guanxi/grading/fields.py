@@ -297,7 +297,12 @@ FIELDS: dict[str, GradeField] = {
 # Custom fields the outlet scheme reads that the archive's outlet template (seed 003 附表二)
 # lacks; grading's data migration adds them to the category "outlet".
 OUTLET_CUSTOM_FIELDS = (
-    {"key": "chain_outlets", "label": "连锁网点数量", "field_type": "number", "help_text": "加盟及自建营业厅属A类 (seed 003 附表一)"},
+    {
+        "key": "chain_outlets",
+        "label": "连锁网点数量",
+        "field_type": "number",
+        "help_text": "加盟及自建营业厅属A类（《市场营销部管理办法》附表一）",
+    },
     {"key": "own_or_franchise_hall", "label": "加盟或自建营业厅", "field_type": "bool"},
 )
 

@@ -36,6 +36,7 @@ from guanxi.core.errors import Conflict, DomainError, NotAllowed
 
 from .models import PolicyVersion, VersionStatus
 from .schema import Policy, clause_for_loc, clause_map, default_policy, flatten, get_path
+from .sources import cite
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,8 @@ def reset_cache() -> None:
 
 
 def explain(key: str, policy: Policy | None = None) -> dict:
-    """What a clause says: its value, labels, help, unit, seed and the policy version.
+    """What a clause says: its value, labels, help, unit, seed (and the source it names, by the
+    documents' titles) and the policy version.
 
     `key` is a clause key (`pool.reclaim_after_days`) or a path into a structured clause, items
     of a list picked by their code or position: `grading.schemes.vip.levels.vip.quota_percent`.
@@ -234,6 +236,7 @@ def explain(key: str, policy: Policy | None = None) -> dict:
         "help": clause.help_text,
         "unit": clause.unit,
         "seed": clause.seed,
+        "source": cite(clause.seed),
         "version": policy.version,
     }
 

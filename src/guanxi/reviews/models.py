@@ -15,12 +15,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import DataScope, OrgUnit
 from guanxi.core.models import field_history
 from guanxi.core.querysets import ScopedQuerySet, register_scoped
 from guanxi.customers.models import Customer
+from guanxi.policy.sources import cite
 
 
 def _through_customer(principal, level, prefix="customer"):
@@ -111,7 +113,7 @@ class Review(models.Model):
         choices=Rating.choices,
         blank=True,
         default="",
-        help_text=_("A good result counts towards an upgrade (seed 002 §五.3.4)."),
+        help_text=format_lazy(_("A good result counts towards an upgrade ({source})."), source=cite("seed 002 §五.3.4")),
     )
     suggested_level = models.CharField(
         _("suggested grade"),

@@ -176,7 +176,9 @@ def test_periodic_task_scans_only_on_the_day(archive, monkeypatch):
 def test_page_needs_merge_or_archive_permission(login, org_env, db):
     assert login(org_env.rep_east).get(reverse("customers:duplicates")).status_code == 403
     assert login(org_env.rep_east).post(reverse("customers:duplicates_scan")).status_code == 403
-    assert login(org_env.archivist).get(reverse("customers:duplicates")).status_code == 200
+    page = login(org_env.archivist).get(reverse("customers:duplicates"))
+    assert page.status_code == 200
+    assert "《CRM系统使用规范》§5.2.2" in page.content.decode()  # the rule it applies, by the document's title
     assert login(org_env.manager_east).get(reverse("customers:duplicates")).status_code == 200
 
 

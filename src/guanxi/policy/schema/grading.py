@@ -17,6 +17,7 @@ from typing import Literal
 from django.utils.translation import gettext, gettext_noop
 from pydantic import Field, field_validator, model_validator
 
+from ..sources import cite
 from .base import Code, Count, Days, Item, Months, Percent, Section, clause
 
 Operator = Literal["eq", "ne", "gt", "gte", "lt", "lte", "between", "in", "not_in", "is_true", "is_false", "is_set"]
@@ -228,7 +229,7 @@ def _default_schemes() -> list[GradingScheme]:
             code="abcd",
             label_zh="ABCD 四类",
             label_en="ABCD classes",
-            seed="seed 000 客户资源(暂行)管理办法 §一.2",
+            seed=cite("seed 000 客户资源(暂行)管理办法 §一.2"),
             levels=[
                 GradeLevel(
                     code="A",
@@ -268,7 +269,7 @@ def _default_schemes() -> list[GradingScheme]:
             code="vip",
             label_zh="VIP / 优选 / 合格",
             label_en="VIP / preferred / qualified",
-            seed="seed 002 客户管理制度 §五.2.1–2.4",
+            seed=cite("seed 002 客户管理制度 §五.2.1–2.4"),
             levels=[
                 GradeLevel(
                     code="vip",
@@ -303,7 +304,7 @@ def _default_schemes() -> list[GradingScheme]:
             code="outlet",
             label_zh="网点 A/B/C 类",
             label_en="Outlet classes A/B/C",
-            seed="seed 003 附表一 网点类型分类表",
+            seed=cite("seed 003 附表一 网点类型分类表"),
             levels=[
                 GradeLevel(
                     code="A",
@@ -343,7 +344,7 @@ def _default_schemes() -> list[GradingScheme]:
             code="importance",
             label_zh="重要 / 普通 / 潜在",
             label_en="Key / ordinary / potential",
-            seed="seed 004 §2 客户分类",
+            seed=cite("seed 004 §2 客户分类"),
             levels=[
                 GradeLevel(
                     code="key",
