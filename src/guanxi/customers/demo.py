@@ -610,7 +610,7 @@ def build_customers(rng: random.Random, count: int, *, stdout=None) -> dict[str,
         original_index = rng.randrange(n_originals)
         original, plan = customers[original_index], plans[original_index]
         owner = plan["owner"] if rng.random() < 0.5 else rng.choice(reps)
-        customers.append(_near_duplicate(rng, original, plan["company"], owner, i))
+        customers.append(_near_duplicate(rng, original, plan["company"], owner, i, deadline))
         plans.append({"company": plan["company"], "owner": owner, "duplicate_of": original_index})
 
     # Incomplete records (about 10 %): two to four of the optional fields left empty.
@@ -855,7 +855,7 @@ def _outlet_values(rng: random.Random, company: Company, fields: list[tuple[str,
     return values
 
 
-def _near_duplicate(rng: random.Random, original, company: Company, owner: Owner, i: int):
+def _near_duplicate(rng: random.Random, original, company: Company, owner: Owner, i: int, deadline):
     """Another record of the same company as a colleague might type it."""
     from .models import Customer
 
@@ -900,7 +900,7 @@ def _near_duplicate(rng: random.Random, original, company: Company, owner: Owner
         owner_id=owner.user_id,
         unit_id=owner.unit_id,
         first_contact_date=timezone.localdate(created),
-        filing_deadline=original.filing_deadline,
+        filing_deadline=deadline(timezone.localdate(created)),  # its own first contact's, not the original's
         created_by_id=owner.user_id,
         created_at=created,
     )

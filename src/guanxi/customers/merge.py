@@ -169,6 +169,8 @@ def _apply_fields(keep, remove, field_choices: dict | None) -> list[str]:
     keep.first_contact_date = min(dates) if dates else None
     if not keep.filed_at and remove.filed_at:
         keep.filed_at, keep.filing_deadline = remove.filed_at, remove.filing_deadline
+    elif not keep.filed_at:  # the earlier first contact started the clock: its deadline holds
+        keep.filing_deadline = min((d for d in (keep.filing_deadline, remove.filing_deadline) if d), default=None)
     keep.is_key = keep.is_key or remove.is_key
     return taken
 

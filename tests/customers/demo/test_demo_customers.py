@@ -127,6 +127,11 @@ def test_demo_has_work_for_the_duplicate_check_and_the_archivist():
     from django.utils import timezone
 
     assert customers.filter(filed_at__isnull=True, filing_deadline__lt=timezone.localdate()).exists()
+    # Every deadline follows its own record's first contact (a twin's too, not its original's).
+    from guanxi.customers.filing import filing_deadline_for
+
+    for c in customers.only("first_contact_date", "filing_deadline"):
+        assert c.filing_deadline == filing_deadline_for(c.first_contact_date), c.pk
 
     # Outlets carry the outlet profile (custom fields of seed 003 附表二).
     outlets = customers.filter(category="outlet")

@@ -220,3 +220,19 @@ def test_a_team_member_of_the_removed_record_sees_the_kept_one(org_env, pair):
     assert member_sees(remove) and not member_sees(keep)
     merge_customers(actor=org_env.manager_east, keep=keep, remove=remove)
     assert member_sees(keep)
+
+
+def test_merge_of_two_unfiled_records_keeps_the_earlier_first_contact_and_its_deadline(org_env, make_customer):
+    """The company was first contacted on the earlier date: filing is due five working days
+    after that one (seed 002 §1.4), whichever record is kept."""
+    import datetime as dt
+
+    from guanxi.customers.filing import filing_deadline_for
+
+    early, late = dt.date(2026, 3, 2), dt.date(2026, 6, 1)
+    keep = make_customer("华新钢铁有限公司", first_contact_date=late, filing_deadline=filing_deadline_for(late))
+    remove = make_customer("华新钢铁有限责任公司", first_contact_date=early, filing_deadline=filing_deadline_for(early))
+    merge_customers(actor=org_env.manager_east, keep=keep, remove=remove)
+    keep.refresh_from_db()
+    assert keep.filed_at is None
+    assert (keep.first_contact_date, keep.filing_deadline) == (early, filing_deadline_for(early))
