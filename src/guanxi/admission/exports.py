@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core import audit
-from guanxi.customers import xlsx
+from guanxi.customers import downloads
 
 from . import rules
-
-MAX_ROWS = 100_000
 
 
 def columns() -> list[str]:
@@ -33,11 +29,8 @@ def columns() -> list[str]:
     ]
 
 
-def _rows(queryset, counter):
+def _rows(queryset):
     for admission in queryset.select_related("customer__owner", "customer__unit").iterator(chunk_size=2000):
-        if counter[0] >= MAX_ROWS:
-            return
-        counter[0] += 1
         customer = admission.customer
         yield [
             customer.name,
@@ -57,12 +50,17 @@ def _rows(queryset, counter):
         ]
 
 
-def export_admissions(queryset, *, filters: dict | None = None) -> HttpResponse:
+def export_admissions(request, queryset, *, filters: dict | None = None) -> HttpResponse:
     """`queryset` must come from Admission.objects.restrict(user, "export")."""
-    counter = [0]
-    data = xlsx.write_workbook([(_("Admissions"), columns(), _rows(queryset, counter))])
-    audit.record("export.downloaded", data={"model": "admission.admission", "rows": counter[0], "format": "xlsx", "filters": filters or {}})
-    response = HttpResponse(data, content_type=xlsx.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="admissions-{stamp}.xlsx"'
-    return response
+    try:
+        return downloads.xlsx_download(
+            user=request.user,
+            model_label="admission.admission",
+            sheet=_("Admissions"),
+            header=columns(),
+            rows=_rows(queryset),
+            filename="admissions",
+            filters=filters,
+        )
+    except downloads.ExportTooLarge as exc:
+        return downloads.refused(request, exc)

@@ -50,7 +50,7 @@ class AdmissionExportView(ScopedMixin, View):
         qs = self.get_queryset().order_by("-created_at", "-pk")
         filterset = AdmissionFilter(request.GET, queryset=qs, request=request)
         filters = {k: v for k, v in request.GET.items() if v}
-        return exports.export_admissions(filterset.qs, filters=filters)
+        return exports.export_admissions(request, filterset.qs, filters=filters)
 
 
 class AdmissionDetailView(ObjectDetailView):

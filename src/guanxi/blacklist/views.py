@@ -4,13 +4,12 @@ the customer page), an entry with its lift action. Rules live in services.py."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from guanxi.core import audit
 from guanxi.core.errors import DomainError
 from guanxi.core.generic import ObjectDetailView, ObjectListView, ScopedMixin, ServiceFormMixin
 from guanxi.customers.models import Customer
@@ -19,8 +18,6 @@ from . import services
 from .filters import EntryFilter
 from .forms import EntryForm, LiftForm
 from .models import BlacklistEntry, EntryStatus, Level
-
-MAX_EXPORT_ROWS = 100_000
 
 
 class EntryListView(ObjectListView):
@@ -56,11 +53,11 @@ class EntryExportView(ScopedMixin, generic.View):
     action = "export"
 
     def get(self, request):
-        from guanxi.customers import xlsx
+        from guanxi.customers import downloads
 
         qs = self.get_queryset().select_related("customer", "unit", "created_by", "lifted_by")
         filterset = EntryFilter(request.GET, queryset=qs, request=request)
-        rows_qs = filterset.qs.order_by("-created_at", "-id")[:MAX_EXPORT_ROWS]
+        rows_qs = filterset.qs.order_by("-created_at", "-id")
         headers = [
             _("Customer"),
             _("List"),
@@ -76,14 +73,12 @@ class EntryExportView(ScopedMixin, generic.View):
             _("Policy version"),
             _("Policy clause"),
         ]
-        count = [0]
 
         def local(value):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
         def rows():
             for e in rows_qs.iterator(chunk_size=2000):
-                count[0] += 1
                 yield [
                     e.customer.name,
                     e.get_level_display(),
@@ -100,15 +95,18 @@ class EntryExportView(ScopedMixin, generic.View):
                     e.clause,
                 ]
 
-        body = xlsx.write_workbook([(_("Blacklist"), headers, rows())])
-        filters = {k: v for k, v in request.GET.items() if v}
-        audit.record(
-            "export.downloaded",
-            data={"model": "blacklist.blacklistentry", "rows": count[0], "format": "xlsx", "filters": filters},
-        )
-        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="blacklist-{timezone.localdate():%Y%m%d}.xlsx"'
-        return response
+        try:
+            return downloads.xlsx_download(
+                user=request.user,
+                model_label="blacklist.blacklistentry",
+                sheet=_("Blacklist"),
+                header=headers,
+                rows=rows(),
+                filename="blacklist",
+                filters={k: v for k, v in request.GET.items() if v},
+            )
+        except downloads.ExportTooLarge as exc:
+            return downloads.refused(request, exc)
 
 
 class EntryDetailView(ObjectDetailView):

@@ -40,6 +40,7 @@ LABELS = {
     "approval.escalated": _("Approval escalated"),
     "approval.cancelled": _("Approval request withdrawn"),
     "export.downloaded": _("Data exported"),
+    "export.refused": _("Export refused (too many rows)"),
     "workdays.override_added": _("Working-day exception added"),
     "workdays.override_deleted": _("Working-day exception deleted"),
     "calendar.year_unknown": _("Holiday calendar missing"),

@@ -13,16 +13,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core import audit
-
-from . import xlsx
+from . import downloads
 from .models import Contact, Customer
 
 EXPORT_PERMISSION = "customers.export_customer"
-MAX_EXPORT_ROWS = 200_000
 CHUNK = 2000
 
 
@@ -96,7 +92,7 @@ def columns() -> list[str]:
     ]
 
 
-def _rows(queryset, reveal: bool, counter: list[int]):
+def _rows(queryset, reveal: bool):
     yes, no = _("yes"), _("no")
     primary = Prefetch(
         "contacts",
@@ -107,10 +103,6 @@ def _rows(queryset, reveal: bool, counter: list[int]):
     )
     qs = queryset.select_related("owner", "unit", "region").prefetch_related("tags", primary)
     for c in qs.iterator(chunk_size=CHUNK):
-        if counter[0] >= MAX_EXPORT_ROWS:
-            counter[1] = 1
-            break
-        counter[0] += 1
         contact = c.export_contacts[0] if c.export_contacts else None
         mobile = ""
         if contact is not None and contact.mobile:
@@ -150,27 +142,18 @@ def _rows(queryset, reveal: bool, counter: list[int]):
 
 def export_customers(user, queryset, *, filters: dict | None = None) -> HttpResponse:
     """The xlsx download of `queryset` for `user` (see the module docstring). Raises
-    PermissionDenied (403) without the export permission."""
+    PermissionDenied (403) without the export permission, downloads.ExportTooLarge past the
+    policy's cap."""
     if not user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     reveal = can_see_personal(user)
-    queryset = scoped(user, queryset)
-    counter = [0, 0]  # rows written, truncated?
-    data = xlsx.write_workbook([(_("Customers"), columns(), _rows(queryset, reveal, counter))])
-    rows, truncated = counter
-    audit.record(
-        "export.downloaded",
-        data={
-            "model": "customers.customer",
-            "rows": rows,
-            "format": "xlsx",
-            "filters": filters or {},
-            "masked": not reveal,
-            "truncated": bool(truncated),
-        },
+    return downloads.xlsx_download(
+        user=user,
+        model_label="customers.customer",
+        sheet=_("Customers"),
+        header=columns(),
+        rows=_rows(scoped(user, queryset), reveal),
+        filename="customers",
+        filters=filters,
+        audit_data={"masked": not reveal},
     )
-    response = HttpResponse(data, content_type=xlsx.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    response["X-Export-Rows"] = str(rows)
-    return response

@@ -26,6 +26,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guanxi.accounts.models import OrgUnit, Position, Region, User
 from guanxi.core import audit
@@ -453,21 +454,29 @@ def staff_in_contact(customer: Customer) -> list[User]:
     return list(people.values())
 
 
-MIN_STAFF_FOR_KEY_CUSTOMERS = 2
+KEY_CUSTOMER_CLAUSE = "deadlines.key_customer_min_contacts"
 
 
-def key_customer_warning(customer: Customer):
-    """The warning to show on a key customer with fewer than two company staff in contact, or
-    None."""
+def key_customer_warning(customer: Customer, *, policy=None):
+    """The warning to show on a key customer with fewer company staff in contact than the
+    policy asks (seed 002 §1.6.3, seed 000 §六), naming the clause; or None."""
+    from guanxi.policy.services import current
+    from guanxi.policy.sources import cite_clause
+
     if not customer.is_key:
         return None
+    policy = policy or current()
+    needed = policy.deadlines.key_customer_min_contacts
     count = len(staff_in_contact(customer))
-    if count >= MIN_STAFF_FOR_KEY_CUSTOMERS:
+    if count >= needed:
         return None
-    return _("Key customer: at least %(min)d company staff must be in contact with it, but only %(count)d is. Add a team member.") % {
-        "min": MIN_STAFF_FOR_KEY_CUSTOMERS,
-        "count": count,
-    }
+    return ngettext(
+        "Key customer: at least %(min)d company staff must be in contact with it, but %(count)d is. Add a team member "
+        "(policy version %(version)s, %(source)s).",
+        "Key customer: at least %(min)d company staff must be in contact with it, but %(count)d are. Add a team member "
+        "(policy version %(version)s, %(source)s).",
+        count,
+    ) % {"min": needed, "count": count, "version": policy.version, "source": cite_clause(KEY_CUSTOMER_CLAUSE)}
 
 
 # ---------------------------------------------------------------- customers

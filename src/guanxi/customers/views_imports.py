@@ -22,7 +22,7 @@ from guanxi.core.errors import DomainError
 from guanxi.core.generic import ScopedMixin
 from guanxi.policy import services as policy_services
 
-from . import exports, imports, xlsx
+from . import downloads, exports, imports, xlsx
 from .models import Customer, ImportStatus
 
 RUNNING = (ImportStatus.ANALYSING, ImportStatus.COMMITTING)
@@ -202,4 +202,7 @@ class CustomerExportView(ScopedMixin, View):
         sort = request.GET.get("sort", "-pk")
         allowed = {"name", "created_at", "completeness", "filing_deadline", "status", "category", "pk", "id"}
         qs = qs.order_by(sort, "pk") if sort.lstrip("-") in allowed else qs.order_by("-pk")
-        return exports.export_customers(request.user, qs, filters={k: v if len(v) > 1 else v[0] for k, v in filters.items()})
+        try:
+            return exports.export_customers(request.user, qs, filters={k: v if len(v) > 1 else v[0] for k, v in filters.items()})
+        except downloads.ExportTooLarge as exc:
+            return downloads.refused(request, exc)

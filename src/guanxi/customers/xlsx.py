@@ -477,17 +477,25 @@ def write_workbook(sheets: list[tuple[str, list[str], Any]]) -> bytes:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(ws, value=neutralise(str(text)))
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        ws.freeze_panes = "A2"
-        for row in rows:
-            ws.append([neutralise(_xlsx_value(v)) for v in row])
+    try:
+        for title, header, rows in sheets:
+            ws = wb.create_sheet(title=title[:31])
+            cells = []
+            for text in header:
+                cell = WriteOnlyCell(ws, value=neutralise(str(text)))
+                cell.font = bold
+                cells.append(cell)
+            ws.append(cells)
+            ws.freeze_panes = "A2"
+            for row in rows:
+                ws.append([neutralise(_xlsx_value(v)) for v in row])
+    except BaseException:
+        # A row source that gives up (an export past its cap) leaves each sheet's temporary
+        # file open: close them before the error goes on.
+        for ws in wb.worksheets:
+            if not ws.closed:
+                ws.close()
+        raise
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -10,14 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from guanxi.core import audit, generic
+from guanxi.core import generic
 from guanxi.core.errors import DomainError
-from guanxi.customers import xlsx
+from guanxi.customers import downloads
 
 from . import imports, queries, quotas, rules, services
 from .forms import (
@@ -33,36 +32,20 @@ from .forms import (
 )
 from .models import BusinessFigure, CustomerGrade, GradeChange, GradingProfile
 
-MAX_EXPORT_ROWS = 200_000
 
-
-def _export(user, *, model, title: str, header: list, rows, filename: str, filters: dict) -> HttpResponse:
-    counter = [0]
-
-    def counted():
-        for row in rows:
-            counter[0] += 1
-            if counter[0] > MAX_EXPORT_ROWS:
-                return
-            yield row
-
-    data = xlsx.write_workbook([(title, header, counted())])
-    written = min(counter[0], MAX_EXPORT_ROWS)
-    audit.record(
-        "export.downloaded",
-        actor=user,
-        data={
-            "model": model._meta.label_lower,
-            "rows": written,
-            "format": "xlsx",
-            "filters": filters,
-            "truncated": counter[0] > MAX_EXPORT_ROWS,
-        },
-    )
-    response = HttpResponse(data, content_type=xlsx.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
-    return response
+def _export(request, *, model, title: str, header: list, rows, filename: str) -> HttpResponse:
+    try:
+        return downloads.xlsx_download(
+            user=request.user,
+            model_label=model._meta.label_lower,
+            sheet=title,
+            header=header,
+            rows=rows,
+            filename=filename,
+            filters=_filters(request),
+        )
+    except downloads.ExportTooLarge as exc:
+        return downloads.refused(request, exc)
 
 
 def _filters(request) -> dict:
@@ -108,13 +91,12 @@ class FigureExport(generic.ScopedMixin, View):
             for f in qs.order_by("customer_id", "year").iterator(chunk_size=2000)
         )
         return _export(
-            request.user,
+            request,
             model=BusinessFigure,
             title=_("Business figures"),
             header=header,
             rows=rows,
             filename="business-figures",
-            filters=_filters(request),
         )
 
 
@@ -420,9 +402,7 @@ class GradeListExport(generic.ScopedMixin, View):
             ]
             for g in qs.order_by("unit__name", "customer_id").iterator(chunk_size=2000)
         )
-        return _export(
-            request.user, model=CustomerGrade, title=_("Grades"), header=header, rows=rows, filename="grades", filters=_filters(request)
-        )
+        return _export(request, model=CustomerGrade, title=_("Grades"), header=header, rows=rows, filename="grades")
 
 
 class ChangeList(generic.ObjectListView):
@@ -478,11 +458,10 @@ class ChangeExport(generic.ScopedMixin, View):
             for c in qs.order_by("-at", "-id").iterator(chunk_size=2000)
         )
         return _export(
-            request.user,
+            request,
             model=GradeChange,
             title=_("Grade changes"),
             header=header,
             rows=rows,
             filename="grade-changes",
-            filters=_filters(request),
         )

@@ -41,3 +41,11 @@ def cite(reference: str) -> str:
         out.append(f"《{title}》" + (" " if reference[at : at + 1] not in ("", "§", ",", ";") else ""))
     out.append(reference[at:])
     return _SPEC.sub(lambda m: _("Guanxi default (%(rule)s)") % {"rule": m[1]}, "".join(out))
+
+
+def cite_clause(key: str) -> str:
+    """The source of the policy clause `key` (e.g. "deadlines.key_customer_min_contacts")."""
+    from .schema import clause_map
+
+    clause = clause_map().get(key)
+    return cite(clause.seed) if clause else ""

@@ -4,41 +4,24 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core import audit
-from guanxi.customers import xlsx
+from guanxi.customers import downloads
 
-MAX_ROWS = 200_000
+
+def respond(request, *, model_label: str, sheet: str, header, rows, filename: str, filters: dict | None = None) -> HttpResponse:
+    """The download (customers.downloads: the policy's cap, the audit event), or back to the
+    list with a message when the cap refuses it."""
+    try:
+        return downloads.xlsx_download(
+            user=request.user, model_label=model_label, sheet=sheet, header=header, rows=rows, filename=filename, filters=filters
+        )
+    except downloads.ExportTooLarge as exc:
+        return downloads.refused(request, exc)
 
 
 def _who(user) -> str:
     return (user.full_name or user.username) if user is not None else ""
-
-
-def respond(*, user, model_label: str, sheet: str, header, rows, filename: str, filters: dict | None = None) -> HttpResponse:
-    counter = [0, 0]
-
-    def counted():
-        for row in rows:
-            if counter[0] >= MAX_ROWS:
-                counter[1] = 1
-                break
-            counter[0] += 1
-            yield row
-
-    data = xlsx.write_workbook([(sheet, header, counted())])
-    audit.record(
-        "export.downloaded",
-        actor=user,
-        data={"model": model_label, "rows": counter[0], "format": "xlsx", "filters": filters or {}, "truncated": bool(counter[1])},
-    )
-    response = HttpResponse(data, content_type=xlsx.XLSX_CONTENT_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
-    response["X-Export-Rows"] = str(counter[0])
-    return response
 
 
 def review_rows(queryset):

@@ -43,7 +43,7 @@ class _ExportView(ScopedMixin, View):
             qs = self.filterset_class(request.GET, queryset=qs, request=request).qs
         header, rows = self.rows(qs)
         return exports.respond(
-            user=request.user,
+            request,
             model_label=self.model._meta.label_lower,
             sheet=str(self.sheet),
             header=header,
@@ -242,7 +242,7 @@ class ClassificationExportView(ScopedMixin, View):
             year = timezone.localdate().year
         header, rows = queries.classification_rows(request.user, year)
         return exports.respond(
-            user=request.user,
+            request,
             model_label="reviews.classification",
             sheet=_("Customer classification %(year)d") % {"year": year},
             header=header,

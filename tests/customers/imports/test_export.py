@@ -77,3 +77,48 @@ def test_export_function_narrows_a_wider_queryset(env, make_customer):
     make_customer("别人的客户有限公司", owner=env.rep_west, unit=env.west)
     response = export_customers(env.rep, Customer.objects.all())
     assert [r[0] for r in sheet(response)[1:]] == ["我的客户有限公司"]
+
+
+def _policy_with_export_limit(monkeypatch, limit: int):
+    from guanxi.policy import services as policy_services
+    from guanxi.policy.schema import default_policy
+
+    data = default_policy().model_dump(mode="json")
+    data["security"]["export_row_limit"] = limit
+    policy = policy_services.validate(data).with_version(42)
+    monkeypatch.setattr(policy_services, "current", lambda: policy)
+    return policy
+
+
+def test_an_export_past_the_policy_limit_is_refused_with_the_clause(env, login, make_customer, monkeypatch):
+    """security.export_row_limit (F-SEC-2): more rows than the cap → no file, a message naming
+    the cap and the policy, an audited refusal; at the cap the file is written whole."""
+    for n in range(3):
+        make_customer(f"客户{n}有限公司", owner=env.rep)
+    _policy_with_export_limit(monkeypatch, 2)
+    client = login(env.importer)
+    response = client.get(reverse("customers:export") + "?status=potential", HTTP_REFERER="http://testserver/customers/?status=potential")
+    assert response.status_code == 302 and response["Location"] == "http://testserver/customers/?status=potential"
+    message = str(next(iter(response.wsgi_request._messages)))
+    assert "2" in message and "42" in message
+    refused = AuditEvent.objects.get(event_type="export.refused")
+    assert refused.data["limit"] == 2 and refused.data["clause"] == "security.export_row_limit" and refused.data["policy_version"] == 42
+    assert not AuditEvent.objects.filter(event_type="export.downloaded").exists()
+
+    _policy_with_export_limit(monkeypatch, 3)  # exactly at the cap: written whole
+    assert len(sheet(client.get(reverse("customers:export")))) == 1 + 3
+    _policy_with_export_limit(monkeypatch, 0)  # 0 = no cap
+    assert len(sheet(client.get(reverse("customers:export")))) == 1 + 3
+
+
+def test_the_shared_download_counts_and_caps_any_rows(env, monkeypatch):
+    """The grade, blacklist, admission and review exports write through the same download."""
+    import pytest
+
+    from guanxi.customers import downloads
+
+    _policy_with_export_limit(monkeypatch, 1)
+    with pytest.raises(downloads.ExportTooLarge):
+        downloads.xlsx_download(user=env.importer, model_label="x.y", sheet="s", header=["h"], rows=iter([["a"], ["b"]]), filename="f")
+    response = downloads.xlsx_download(user=env.importer, model_label="x.y", sheet="s", header=["h"], rows=iter([["a"]]), filename="f")
+    assert response["X-Export-Rows"] == "1" and 'filename="f-' in response["Content-Disposition"]

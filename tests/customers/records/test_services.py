@@ -204,7 +204,8 @@ def test_contact_services(env, new_customer):
 def test_members_and_key_customer_warning(env, new_customer):
     customer = new_customer(is_key=True)
     assert services.staff_in_contact(customer) == [env.rep]
-    assert "at least 2" in str(services.key_customer_warning(customer))
+    warning = str(services.key_customer_warning(customer))
+    assert "at least 2" in warning and "《客户管理制度》§1.6.3" in warning  # the policy's number, and why
     services.add_member(customer, env.rep2, actor=env.manager, access="write")
     assert {u.username for u in services.staff_in_contact(customer)} == {"rep", "rep2"}
     assert services.key_customer_warning(customer) is None
@@ -213,6 +214,19 @@ def test_members_and_key_customer_warning(env, new_customer):
     assert services.key_customer_warning(customer) is not None
     services.remove_member(customer, env.rep2, actor=env.manager)
     assert not CustomerMember.objects.exists()
+
+
+def test_key_customer_warning_follows_the_policy(env, new_customer):
+    """The number of staff comes from the policy (deadlines.key_customer_min_contacts)."""
+    from guanxi.policy.services import current
+
+    customer = new_customer(is_key=True)
+    services.add_member(customer, env.rep2, actor=env.manager, access="write")
+    policy = current()
+    assert services.key_customer_warning(customer, policy=policy) is None  # two of two
+    stricter = policy.model_copy(update={"deadlines": policy.deadlines.model_copy(update={"key_customer_min_contacts": 3})})
+    warning = str(services.key_customer_warning(customer, policy=stricter))
+    assert "at least 3" in warning and "but 2 are" in warning
     plain = new_customer("普通客户")
     assert services.key_customer_warning(plain) is None
     with pytest.raises(DomainError):
