@@ -3,7 +3,6 @@ from the environment (see docs/DEPLOY.md); nothing reads settings at import time
 
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -152,10 +151,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout: 5 failures within 15 minutes, per account and per IP separately; the lock lifts
-# after the cool-off, so an attacker cannot lock the real user out for good.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Lockout: the policy's number of failures within its window (5 in 15 minutes by default), per
+# account and per IP separately; the lock lifts after the same time, so an attacker cannot lock
+# the real user out for good (accounts/lockout.py reads the policy on every attempt).
+AXES_FAILURE_LIMIT = "guanxi.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "guanxi.accounts.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "guanxi.accounts.views.lockout_response"

@@ -137,3 +137,22 @@ def test_passwords_are_hashed_with_argon2_in_production(company, client):
         company.rep.refresh_from_db()
         assert company.rep.password.startswith("argon2$argon2id$")
         assert attempt(client, "rep", "Another-Strong-pass-42").status_code == 302
+
+
+def test_lockout_follows_the_policy(company, client, monkeypatch):
+    """security.lockout_failures and lockout_window_minutes rule the next attempt."""
+    from guanxi.policy import services as policy_services
+    from guanxi.policy.schema import default_policy
+
+    data = default_policy().model_dump(mode="json")
+    data["security"].update(lockout_failures=3, lockout_window_minutes=30)
+    policy = policy_services.validate(data).with_version(7)
+    monkeypatch.setattr(policy_services, "current", lambda: policy)
+    for i in range(2):
+        assert attempt(client, "rep", ip=f"10.5.0.{i}").status_code == 200
+    locked = attempt(client, "rep", ip="10.5.0.9")
+    assert locked.status_code == 429 and b"30" in locked.content
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=16))
+    assert attempt(client, "rep", PASSWORD, ip="10.5.0.50").status_code == 429  # 15 minutes are not enough
+    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(minutes=31))
+    assert attempt(client, "rep", PASSWORD, ip="10.5.0.50").status_code == 302

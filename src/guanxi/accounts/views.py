@@ -71,7 +71,9 @@ def _safe_next(request, default: str) -> str:
 
 def lockout_response(request, original_response=None, credentials=None, *args, **kwargs):
     """django-axes calls this when an account or an address has too many failures."""
-    return render(request, "accounts/locked.html", {"minutes": 15}, status=429)
+    from .lockout import minutes
+
+    return render(request, "accounts/locked.html", {"minutes": minutes()}, status=429)
 
 
 # ---------------------------------------------------------------- two-factor
