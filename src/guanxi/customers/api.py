@@ -37,41 +37,9 @@ from guanxi.core.errors import DomainError
 from . import services
 from .filters import CustomerFilter
 from .models import STATIC_FIELDS, Contact, Customer, CustomerDepartment, DecisionRole
+from .privacy import FIELD_KINDS, can_see_personal, mask, personal_fields
 
-VIEW_PERSONAL = "customers.view_personal_contact"
-PERSONAL_FIELDS = tuple(Contact.PERSONAL_FIELDS)
 TRUE = {"1", "true", "yes", "on"}
-
-
-# ---------------------------------------------------------------- masking
-
-
-def can_see_personal(user) -> bool:
-    try:
-        from .privacy import can_see_personal as check
-    except ImportError:
-        return bool(user and user.is_authenticated and user.has_perm(VIEW_PERSONAL))
-    return check(user)
-
-
-def mask(value, kind: str) -> str:
-    """customers.privacy.mask when present; a local fallback otherwise (138****5678)."""
-    try:
-        from .privacy import mask as privacy_mask
-    except ImportError:
-        privacy_mask = None
-    if privacy_mask is not None:
-        return privacy_mask(value, kind)
-    if value in (None, ""):
-        return ""
-    text = str(value)
-    if kind == "mobile" and len(text) >= 7:
-        return f"{text[:3]}****{text[-4:]}"
-    if kind == "id_number" and len(text) >= 8:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    if kind == "birthday":
-        return "****-**-**"
-    return "******"
 
 
 def _flag(request, name: str) -> bool:
@@ -404,10 +372,9 @@ class ContactSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if not self.context.get("reveal", False):
-            kinds = {"mobile": "mobile", "id_number": "id_number", "address": "address", "birthday": "birthday", "family": "family"}
-            for field in PERSONAL_FIELDS:
+            for field in personal_fields():
                 if data.get(field):
-                    data[field] = mask(data[field], kinds.get(field, "text"))
+                    data[field] = mask(data[field], FIELD_KINDS[field])
         return data
 
     def validate(self, attrs):
@@ -519,12 +486,13 @@ class ContactViewSet(DomainErrorMixin, ScopedModelViewSet):
         response = super().finalize_response(request, response, *args, **kwargs)
         if response.status_code == 200 and request.method == "GET" and self._reveal():
             rows = response.data.get("results", [response.data]) if isinstance(response.data, dict) else []
-            shown = [r["id"] for r in rows if isinstance(r, dict) and any(r.get(f) for f in PERSONAL_FIELDS)]
+            fields = personal_fields()
+            shown = [r["id"] for r in rows if isinstance(r, dict) and any(r.get(f) for f in fields)]
             if shown:
                 audit.record(
                     "personal_data.viewed",
                     actor=request.user,
-                    data={"contacts": shown, "fields": list(PERSONAL_FIELDS), "via": "api"},
+                    data={"contacts": shown, "fields": list(fields), "via": "api"},
                 )
         return response
 

@@ -17,32 +17,10 @@ from django.utils.translation import gettext as _
 
 from . import downloads
 from .models import Contact, Customer
+from .privacy import can_see_personal, masked_value, personal_fields
 
 EXPORT_PERMISSION = "customers.export_customer"
 CHUNK = 2000
-
-
-def _privacy():
-    try:
-        from . import privacy
-    except ImportError:  # pragma: no cover - customers.privacy ships with the app
-        return None
-    return privacy
-
-
-def can_see_personal(user) -> bool:
-    privacy = _privacy()
-    if privacy is not None:
-        return privacy.can_see_personal(user)
-    return user.has_perm("customers.view_personal_contact")  # pragma: no cover
-
-
-def mask(value, kind: str) -> str:
-    privacy = _privacy()
-    if privacy is not None:
-        return privacy.mask(value, kind)
-    text = "".join(ch for ch in str(value or "") if ch.isdigit())  # pragma: no cover
-    return f"{text[:3]}****{text[-4:]}" if len(text) >= 7 else ("****" if value else "")  # pragma: no cover
 
 
 def scoped(user, queryset):
@@ -93,6 +71,13 @@ def columns() -> list[str]:
 
 
 def _rows(queryset, reveal: bool):
+    hidden = set() if reveal else set(personal_fields())
+
+    def shown(contact, field: str) -> str:
+        if contact is None:
+            return ""
+        return masked_value(contact, field) if field in hidden else (getattr(contact, field) or "")
+
     yes, no = _("yes"), _("no")
     primary = Prefetch(
         "contacts",
@@ -104,9 +89,6 @@ def _rows(queryset, reveal: bool):
     qs = queryset.select_related("owner", "unit", "region").prefetch_related("tags", primary)
     for c in qs.iterator(chunk_size=CHUNK):
         contact = c.export_contacts[0] if c.export_contacts else None
-        mobile = ""
-        if contact is not None and contact.mobile:
-            mobile = contact.mobile if reveal else mask(contact.mobile, "mobile")
         yield [
             c.name,
             c.short_name,
@@ -133,9 +115,9 @@ def _rows(queryset, reveal: bool):
             c.completeness,
             contact.name if contact else "",
             contact.title if contact else "",
-            contact.phone if contact else "",
-            mobile,
-            contact.email if contact else "",
+            shown(contact, "phone"),
+            shown(contact, "mobile"),
+            shown(contact, "email"),
             c.created_at,
         ]
 

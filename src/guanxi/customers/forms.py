@@ -16,7 +16,8 @@ from guanxi.accounts.access import principal_for
 from guanxi.accounts.models import OrgUnit, Region, User
 from guanxi.core.widgets import RemoteSelect
 
-from .models import STATIC_FIELDS, Contact, Customer, CustomerDepartment, CustomFieldDef, DecisionRole, FieldType, Tag
+from .models import STATIC_FIELDS, Customer, CustomerDepartment, CustomFieldDef, DecisionRole, FieldType, Tag
+from .privacy import personal_fields
 
 CUSTOM_PREFIX = "cf_"
 
@@ -276,7 +277,9 @@ class ContactForm(forms.Form):
         existing = self.initial.get("id") or (self.data.get(self.add_prefix("id")) if self.is_bound else None)
         self.hide_personal = hide_personal and bool(existing)
         if self.hide_personal:
-            for name in Contact.PERSONAL_FIELDS:
+            for name in personal_fields():
+                if name not in self.fields:
+                    continue
                 field = self.fields[name]
                 field.disabled = True
                 field.required = False
@@ -302,7 +305,7 @@ class ContactForm(forms.Form):
         out["department"] = None
         out["department_name"] = (d.get("department") or "").strip()
         if self.hide_personal:
-            for name in Contact.PERSONAL_FIELDS:
+            for name in personal_fields():
                 out.pop(name, None)
         if d.get("id"):
             out["id"] = d["id"]

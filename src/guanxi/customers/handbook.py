@@ -339,7 +339,10 @@ CONTACT_COLUMNS = ("name", "title", "decision_role", "phone", "mobile", "email",
 
 
 def contacts_section(customer: Customer, user) -> list[Block]:
+    from .privacy import personal_fields
+
     visible = can_see_personal(user)
+    personal = personal_fields()
     contacts = list(
         Contact.objects.filter(customer=customer, erased_at__isnull=True)
         .select_related("department")
@@ -358,7 +361,7 @@ def contacts_section(customer: Customer, user) -> list[Block]:
             row = []
             for n in CONTACT_COLUMNS:
                 value = _value(c, n)
-                if n in Contact.PERSONAL_FIELDS and not visible:
+                if n in personal and not visible:
                     value = mask(value, n)
                 if n == "name" and c.is_primary:
                     value = f"{value} ({_t('primary contact')})"

@@ -292,10 +292,8 @@ class DecisionRole(models.TextChoices):
 
 @register_scoped
 class Contact(models.Model):
-    """A person at the customer (F-CUS-2). Mobile, ID number, address, birthday and family
-    background are personal information (F-ORG-5): masked for users without the right."""
-
-    PERSONAL_FIELDS = ("mobile", "id_number", "address", "birthday", "family")
+    """A person at the customer (F-CUS-2). Which fields are personal information — masked for
+    users without the right (F-ORG-5) — is the policy's (privacy.personal_fields)."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
     department = models.ForeignKey(

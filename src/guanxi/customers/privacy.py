@@ -1,8 +1,8 @@
 """Personal data of contacts (F-ORG-5, F-SEC-3): masking, revealing (audited), consent, and the
 data subject's rights: export of their data, correction, erasure (anonymisation).
 
-- A contact's personal fields (Contact.PERSONAL_FIELDS: mobile, ID number, address, birthday,
-  family background) are shown masked to everybody (138****5678). A user holding
+- A contact's personal fields (the policy's security.personal_data_fields: by default mobile,
+  ID number, address, birthday, family background) are shown masked to everybody (138****5678). A user holding
   `customers.view_personal_contact` may reveal one value at a time; each reveal writes a
   `personal_data.viewed` audit event (contact, field; never the value).
 - Consent per contact: purpose, lawful basis, notice version, date given, withdrawal.
@@ -34,14 +34,38 @@ from .models import Consent, Contact
 VIEW_PERSONAL = "customers.view_personal_contact"
 ERASE_CONTACT = "customers.erase_contact"
 
-PERSONAL_FIELDS: tuple[str, ...] = tuple(Contact.PERSONAL_FIELDS)
+# Contact fields that can hold personal information. Which of them are treated as such — masked
+# for everybody, revealed one value at a time, audited — is the policy's choice
+# (security.personal_data_fields, see personal_fields()).
+PERSONAL_FIELDS: tuple[str, ...] = ("mobile", "phone", "email", "id_number", "address", "birthday", "family")
+# The policy's names where they differ from the contact's fields ("wechat": no such field yet).
+_POLICY_NAMES = {"family_background": "family"}
+PERSONAL_CLAUSE = "security.personal_data_fields"
 # How each personal field is masked.
-FIELD_KINDS = {"mobile": "mobile", "id_number": "id_number", "address": "address", "birthday": "birthday", "family": "family"}
-# What an erasure blanks besides the personal fields: everything that identifies or describes
-# the person. Title, decision role and department stay (they describe the customer's org).
-ERASED_FIELDS: tuple[str, ...] = (*PERSONAL_FIELDS, "phone", "email", "experience", "hobbies", "needs")
+FIELD_KINDS = {
+    "mobile": "mobile",
+    "phone": "phone",
+    "email": "email",
+    "id_number": "id_number",
+    "address": "address",
+    "birthday": "birthday",
+    "family": "family",
+}
+# What an erasure blanks: everything that identifies or describes the person, whatever the
+# policy masks. Title, decision role and department stay (they describe the customer's org).
+ERASED_FIELDS: tuple[str, ...] = (*PERSONAL_FIELDS, "experience", "hobbies", "needs")
 # What a correction may change.
-CORRECTABLE_FIELDS: tuple[str, ...] = ("name", "phone", "email", *PERSONAL_FIELDS)
+CORRECTABLE_FIELDS: tuple[str, ...] = ("name", *PERSONAL_FIELDS)
+
+
+def personal_fields(policy=None) -> tuple[str, ...]:
+    """The contact fields the policy treats as personal information, in the contact's order."""
+    from guanxi.policy.services import current
+
+    named = {_POLICY_NAMES.get(name, name) for name in (policy or current()).security.personal_data_fields}
+    return tuple(field for field in PERSONAL_FIELDS if field in named)
+
+
 ERASED_NAME = "已删除联系人 #{pk}"
 
 
@@ -206,7 +230,7 @@ def masked_value(contact: Contact, field: str) -> str:
 
 
 def _check_field(field: str) -> None:
-    if field not in PERSONAL_FIELDS:
+    if field not in personal_fields():
         raise DomainError(_("This is not a personal field of a contact."), field="field", code="invalid_field")
 
 
@@ -230,11 +254,12 @@ def masked_contact(contact: Contact, user, *, reveal: bool = False) -> dict:
         "is_primary": contact.is_primary,
         "erased": contact.erased_at is not None,
     }
-    for field in PERSONAL_FIELDS:
-        data[field] = field_value(contact, field) if show else masked_value(contact, field)
+    fields = personal_fields()
+    for field in PERSONAL_FIELDS:  # those the policy does not count as personal are plain
+        data[field] = field_value(contact, field) if show or field not in fields else masked_value(contact, field)
     data["masked"] = not show
     if show:
-        shown = [f for f in PERSONAL_FIELDS if data[f]]
+        shown = [f for f in fields if data[f]]
         if shown:
             audit.record(
                 "personal_data.viewed",
@@ -247,7 +272,7 @@ def masked_contact(contact: Contact, user, *, reveal: bool = False) -> dict:
 
 def mask_representation(data: dict, user=None) -> dict:
     """Masks the personal keys of an already serialised contact (e.g. a DRF representation)."""
-    for field in PERSONAL_FIELDS:
+    for field in personal_fields():
         if field in data:
             data[field] = mask(data[field], FIELD_KINDS[field])
     return data

@@ -176,7 +176,7 @@ def _candidate_ids(base, cond) -> list[int]:
 def matching_contacts(user, q: str | None, customer_ids) -> dict[int, tuple[str, str]]:
     """For hits found through a contact: customer id → (the contact's name, masked mobile) of
     the first contact whose name or mobile matches `q`, among the contacts `user` may view."""
-    from .privacy import masked_value
+    from .privacy import masked_value, personal_fields
 
     text = _text(q)
     if not customer_ids or not text or not user.has_perm("customers.view_contact"):
@@ -187,6 +187,7 @@ def matching_contacts(user, q: str | None, customer_ids) -> dict[int, tuple[str,
         cond = Q(mobile__startswith=phone_key(text) or digits)
     contacts = Contact.objects.restrict(user, "view").filter(cond, customer_id__in=list(customer_ids), erased_at__isnull=True)
     found: dict[int, tuple[str, str]] = {}
+    hide_mobile = "mobile" in personal_fields()
     for contact in contacts.order_by("customer_id", "-is_primary", "name", "pk").only("customer_id", "name", "mobile"):
-        found.setdefault(contact.customer_id, (contact.name, masked_value(contact, "mobile")))
+        found.setdefault(contact.customer_id, (contact.name, masked_value(contact, "mobile") if hide_mobile else contact.mobile))
     return found

@@ -96,7 +96,7 @@ def contact_privacy(request, pk):
         "customers/privacy/contact.html",
         {
             "contact": contact,
-            "fields": [(f, Contact._meta.get_field(f).verbose_name) for f in privacy.PERSONAL_FIELDS],
+            "fields": [(f, Contact._meta.get_field(f).verbose_name) for f in privacy.personal_fields()],
             "consents": contact.consents.order_by("-given_at", "-pk"),
             "can_see": can_see,
             "can_change": user.has_perm(permission_code(Contact, "change")),
@@ -195,7 +195,7 @@ def contact_correct(request, pk):
     else:
         form = CorrectionForm(initial={f: getattr(contact, f) for f in fields})
         # The form shows the full values: that is a reading of personal data.
-        shown = [f for f in privacy.PERSONAL_FIELDS if getattr(contact, f) not in (None, "")]
+        shown = [f for f in privacy.personal_fields() if getattr(contact, f) not in (None, "")]
         if shown:
             audit.record(
                 "personal_data.viewed",

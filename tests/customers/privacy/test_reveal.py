@@ -99,7 +99,7 @@ def test_masked_contact(plain_user, privileged_user, contact):
     assert privacy.masked_contact(contact, privileged_user)["id_number"] == "330***********1236"
     full = privacy.masked_contact(contact, privileged_user, reveal=True)
     assert full["mobile"] == MOBILE and full["id_number"] == ID_NUMBER and full["masked"] is False
-    assert viewed().get().data["fields"] == list(privacy.PERSONAL_FIELDS)
+    assert viewed().get().data["fields"] == list(privacy.personal_fields())
 
 
 def test_permissions_are_registered():

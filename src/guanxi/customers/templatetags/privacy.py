@@ -14,6 +14,7 @@ showing of a full value is audited.
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from guanxi.customers import privacy
 
@@ -43,9 +44,9 @@ def personal_field(context, contact, field):
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     value = getattr(contact, field, None)
-    can_reveal = bool(
-        value not in (None, "") and contact.erased_at is None and field in privacy.PERSONAL_FIELDS and privacy.can_see_personal(user)
-    )
+    if field not in privacy.personal_fields():  # not personal by the policy: shown as it is
+        return escape(privacy.field_value(contact, field)) or "—"
+    can_reveal = bool(value not in (None, "") and contact.erased_at is None and privacy.can_see_personal(user))
     return render_to_string(
         "customers/privacy/_field.html",
         {"contact": contact, "field": field, "masked": privacy.masked_value(contact, field), "can_reveal": can_reveal},
