@@ -13,6 +13,8 @@ EXTRA_PERMISSIONS = {
 EVENTS = {
     "customer.sent_back": _("Customer record sent back to its unit"),
     "customer.return_resolved": _("Sent-back customer record corrected"),
+    "customers.handbook_reviewed": _("Customer handbook marked up to date"),
+    "customers.handbook_reminders_sent": _("Handbook update reminders sent"),
 }
 
 
@@ -46,3 +48,7 @@ class CustomersConfig(AppConfig):
         from . import members
 
         members.connect()
+
+        from . import handbook_review, panels
+
+        panels.register("handbook", template="customers/handbook/_review_panel.html", context=handbook_review.panel_context, order=20)

@@ -35,6 +35,7 @@ FILING_CHOICES = [
     ("change_late", _("Change report late")),
 ]
 KEY_CHOICES = [("yes", _("Key customers only")), ("no", _("Not key customers"))]
+HANDBOOK_CHOICES = [("overdue", _("Update overdue"))]
 
 _SELECT = {"data-tom-select": ""}
 
@@ -183,6 +184,13 @@ class CustomerFilter(django_filters.FilterSet):
     filing = django_filters.ChoiceFilter(
         choices=FILING_CHOICES, method="filing_state", label=_("Filing"), empty_label=_("All"), widget=LeanSelect
     )
+    handbook = django_filters.ChoiceFilter(
+        choices=HANDBOOK_CHOICES,
+        method="handbook_state",
+        label=_("Customer handbook"),
+        empty_label=_("All"),
+        widget=LeanSelect,
+    )
     completeness_min = django_filters.NumberFilter(
         field_name="completeness", lookup_expr="gte", label=_("Completeness from %"), widget=forms.NumberInput(attrs={"min": 0, "max": 100})
     )
@@ -216,6 +224,7 @@ class CustomerFilter(django_filters.FilterSet):
             "unit",
             "key",
             "filing",
+            "handbook",
             "completeness_min",
             "completeness_max",
         ]
@@ -279,6 +288,11 @@ class CustomerFilter(django_filters.FilterSet):
     def filing_state(self, qs, name, value):
         q = filing_q(value)
         return qs.filter(q) if q is not None else qs
+
+    def handbook_state(self, qs, name, value):
+        from .handbook_review import overdue_q
+
+        return qs.filter(overdue_q()) if value == "overdue" else qs
 
     # The option lists of these selects come from the choice cache (core.choice_cache) and also
     # check a submitted value (Cached*ChoiceFilter); the querysets above build those lists.

@@ -161,6 +161,11 @@ class Customer(models.Model):
     filing_deadline = models.DateField(_("filing deadline"), null=True, blank=True, db_index=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
     change_report_deadline = models.DateField(_("change report deadline"), null=True, blank=True)
+    # Customer handbook 客户信息手册 brought up to date (F-CUS-9, seed 004 §13.2.3: every half year)
+    handbook_reviewed_at = models.DateTimeField(_("handbook updated"), null=True, blank=True)
+    handbook_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handbook updated by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Completeness (F-CUS-5), maintained by services on every save
     completeness = models.PositiveSmallIntegerField(_("completeness %"), default=0)

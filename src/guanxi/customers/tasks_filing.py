@@ -1,4 +1,5 @@
-"""Periodic job of filing & completeness: the weekly check of new records (seed 001 §5.1.1)."""
+"""Periodic jobs of filing & completeness: the weekly check of new records (seed 001 §5.1.1)
+and the monthly reminder of overdue handbook updates (seed 004 §13.2.3)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from celery.schedules import crontab
 
 from guanxi.core.periodic import periodic
 
-from . import filing
+from . import filing, handbook_review
 
 
 @periodic(crontab(hour=6, minute=30))
@@ -26,4 +27,15 @@ def weekly_completeness_check(today: str | None = None, force: bool = False) -> 
     return filing.weekly_check(on)
 
 
-__all__ = ["weekly_completeness_check"]
+@periodic(crontab(hour=6, minute=40))
+@shared_task(name="customers.remind_handbook_updates", acks_late=True)
+def remind_handbook_updates(today: str | None = None, force: bool = False) -> int:
+    """Runs every morning and reminds on the first of the month: each owner hears how many of
+    their customers' handbooks are overdue. Returns the number of owners told."""
+    on = dt.date.fromisoformat(today) if today else filing.today()
+    if not force and not handbook_review.is_reminder_day(on):
+        return 0
+    return handbook_review.remind(on)
+
+
+__all__ = ["remind_handbook_updates", "weekly_completeness_check"]

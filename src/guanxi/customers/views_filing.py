@@ -27,7 +27,7 @@ from guanxi.core.generic import ScopedMixin
 from guanxi.core.next_url import same_site
 from guanxi.core.querysets import permission_code
 
-from . import completeness, filing, send_back_draft
+from . import completeness, filing, handbook_review, send_back_draft
 from .models import Customer, ReturnTask
 
 PAGE_SIZE = 50
@@ -37,6 +37,7 @@ FILTERS = {
     "late": gettext_lazy("Late"),
     "incomplete": gettext_lazy("Incomplete"),
     "returned": gettext_lazy("Sent back"),
+    "handbook": gettext_lazy("Handbook overdue"),
     "all": gettext_lazy("All"),
 }
 SORTS = {
@@ -69,6 +70,8 @@ def queue_queryset(user, *, state: str = "open", sort: str = "deadline", on=None
         qs = qs.filter(completeness__lt=100)
     elif state == "returned":
         qs = qs.filter(Exists(open_task))
+    elif state == "handbook":
+        qs = qs.filter(handbook_review.overdue_q(on))
     qs = filing.with_filing_status(qs, on).annotate(
         deadline=Case(When(filed_at__isnull=True, then=F("filing_deadline")), default=F("change_report_deadline"), output_field=DateField())
     )

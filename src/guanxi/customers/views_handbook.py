@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.decorators.http import require_GET
 
-from . import handbook
+from guanxi.core.errors import DomainError
+
+from . import handbook, handbook_review
 from .models import Customer
 
 CONTENT_TYPES = {
@@ -51,3 +59,21 @@ def handbook_pdf(request, pk: int):
 @login_required
 def handbook_xlsx(request, pk: int):
     return _download(request, pk, "xlsx")
+
+
+class HandbookReviewedView(LoginRequiredMixin, View):
+    """POST: "the handbook is up to date" (F-CUS-9) — back to the customer page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        customer = get_object_or_404(Customer.objects.live().restrict(request.user, "view"), pk=pk)
+        try:
+            due = handbook_review.mark_reviewed(customer, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("The handbook is marked up to date; the next update is due by %(date)s.") % {"date": date_format(due)}
+            )
+        return HttpResponseRedirect(reverse("customers:detail", args=[customer.pk]) + "#panel-handbook")
