@@ -128,9 +128,8 @@ def remind(on: dt.date | None = None, policy=None) -> int:
     """Tells each owner how many of their customers' handbooks are overdue; returns the number
     of owners told."""
     from guanxi.accounts.models import User
-    from guanxi.notifications.services import notify
-
     from guanxi.core.models import AuditEvent
+    from guanxi.notifications.services import notify
 
     on = on or timezone.localdate()
     policy = _policy(policy)
