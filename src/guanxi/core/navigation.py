@@ -45,6 +45,9 @@ MENU: tuple[Entry | Group, ...] = (
             Entry(_("Archive work queue"), "customers:archive_queue", "ti-archive", "customers.archive_customer", "customers"),
             Entry(_("Duplicates"), "customers:duplicates", "ti-copy", "customers.merge_customer", "customers"),
             Entry(_("Import customers"), "customers:import", "ti-file-import", "customers.import_customer", "customers"),
+            Entry(
+                _("Personal-data requests"), "customers:personal_requests", "ti-user-shield", "customers.view_personal_contact", "customers"
+            ),
         ),
     ),
     Group(

@@ -15,6 +15,13 @@ EVENTS = {
     "customer.return_resolved": _("Sent-back customer record corrected"),
     "customers.handbook_reviewed": _("Customer handbook marked up to date"),
     "customers.handbook_reminders_sent": _("Handbook update reminders sent"),
+    "personal_data.consent_given": _("Consent recorded"),
+    "personal_data.consent_withdrawn": _("Consent withdrawn"),
+    "personal_data.corrected": _("Personal data corrected"),
+    "personal_data.erased": _("Personal data erased"),
+    "personal_data.exported": _("Personal data exported for the person"),
+    "personal_data.request_received": _("Request about personal data recorded"),
+    "personal_data.request_closed": _("Request about personal data answered"),
 }
 
 

@@ -468,6 +468,50 @@ class Consent(models.Model):
         return self.purpose
 
 
+class RequestKind(models.TextChoices):
+    """What a person may ask about their data (PIPL arts. 44–47)."""
+
+    ACCESS = "access", _("See or copy their data")
+    CORRECTION = "correction", _("Correct or complete it")
+    ERASURE = "erasure", _("Erase it")
+    WITHDRAWAL = "withdrawal", _("Withdraw consent")
+    OTHER = "other", _("Other")
+
+
+class PersonalDataRequest(models.Model):
+    """A contact's request about their personal data (F-SEC-3), to be answered by the policy's
+    deadline (security.personal_data_request_days, counted from receipt). Answering by the
+    matching action on the contact (export, correction, erasure) closes it."""
+
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="data_requests")
+    kind = models.CharField(_("request"), max_length=12, choices=RequestKind.choices)
+    received_on = models.DateField(_("received"))
+    due_on = models.DateField(_("answer by"), db_index=True)
+    note = models.TextField(_("note"), blank=True, default="")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True, default="")
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    policy_version = models.PositiveIntegerField(_("policy version"), default=0)
+    clause = models.CharField(_("policy clause"), max_length=80, blank=True, default="")
+
+    history = field_history()
+
+    class Meta:
+        verbose_name = _("personal-data request")
+        verbose_name_plural = _("personal-data requests")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.received_on:%Y-%m-%d}"
+
+
 class FindingKind(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
     FICTITIOUS = "fictitious", _("Fictitious-looking")

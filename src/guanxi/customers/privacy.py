@@ -7,7 +7,8 @@ data subject's rights: export of their data, correction, erasure (anonymisation)
   `personal_data.viewed` audit event (contact, field; never the value).
 - Consent per contact: purpose, lawful basis, notice version, date given, withdrawal.
 - Export for the data subject (JSON or xlsx, `personal_data.exported`), correction
-  (`personal_data.corrected`), erasure with `customers.erase_contact` (`personal_data.erased`):
+  (`personal_data.corrected`), erasure with `customers.erase_contact` (`personal_data.erased`);
+  each answers the person's open request of that kind (privacy_requests.py). Erasure:
   the identifying fields are blanked, the name becomes "已删除联系人 #id", and the contact's
   field-history rows keep their dates and authors but no longer the values (on PostgreSQL the
   append-only trigger lets history rows be updated only inside core.appendonly.erasure()).
@@ -356,6 +357,7 @@ def withdraw_consent(consent: Consent, *, actor, when: dt.date | None = None) ->
         actor=actor,
         data={"contact": consent.contact_id, "consent": consent.pk, "purpose": consent.purpose, "withdrawn_at": when.isoformat()},
     )
+    _answers(consent.contact, "withdrawal", actor)
     return consent
 
 
@@ -437,7 +439,14 @@ def export_subject_data(contact: Contact, *, actor, fmt: str = "json") -> tuple[
         actor=actor,
         data={"contact": contact.pk, "customer": contact.customer_id, "format": fmt},
     )
+    _answers(contact, "export", actor)
     return f"contact-{contact.pk}.{fmt}", content, ctype
+
+
+def _answers(contact: Contact, action: str, actor) -> None:
+    from .privacy_requests import answered_by
+
+    answered_by(contact, action, actor=actor)
 
 
 def _cell(value) -> Any:
@@ -575,6 +584,7 @@ def correct_contact(contact: Contact, *, actor, data: dict, reason: str = "") ->
         actor=actor,
         data={"contact": contact.pk, "customer": contact.customer_id, "fields": changed, "reason": reason or ""},
     )
+    _answers(contact, "correction", actor)
     given.refresh_from_db()
     return changed
 
@@ -627,5 +637,6 @@ def erase_contact(contact: Contact, *, actor, reason: str) -> Contact:
             "history_rows": rows,
         },
     )
+    _answers(contact, "erasure", actor)
     given.refresh_from_db()
     return contact

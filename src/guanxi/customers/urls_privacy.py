@@ -12,4 +12,7 @@ urlpatterns = [
     path("contacts/<int:pk>/data-export/", views.contact_data_export, name="contact_data_export"),
     path("contacts/<int:pk>/correct/", views.contact_correct, name="contact_correct"),
     path("contacts/<int:pk>/erase/", views.contact_erase, name="contact_erase"),
+    path("contacts/<int:pk>/requests/add/", views.request_add, name="personal_request_add"),
+    path("personal-data-requests/", views.request_list, name="personal_requests"),
+    path("personal-data-requests/<int:pk>/close/", views.request_close, name="personal_request_close"),
 ]

@@ -22,8 +22,8 @@ from guanxi.core import audit
 from guanxi.core.errors import DomainError
 from guanxi.core.querysets import permission_code
 
-from . import privacy
-from .models import Consent, Contact
+from . import privacy, privacy_requests
+from .models import Consent, Contact, RequestKind
 
 
 def _contacts(user, action: str):
@@ -74,6 +74,18 @@ class CorrectionForm(forms.Form):
     )
 
 
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("The person asks to"), choices=RequestKind.choices)
+    received_on = forms.DateField(label=gettext_lazy("Received"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("How the request came in and how the person was identified."),
+    )
+
+
 class EraseForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
@@ -103,6 +115,8 @@ def contact_privacy(request, pk):
             "can_export": user.has_perm(permission_code(Contact, "export")) and can_see,
             "can_erase": privacy.can_erase(user) and user.has_perm(permission_code(Contact, "change")),
             "events": events,
+            "requests": contact.data_requests.select_related("created_by", "closed_by").order_by("-received_on", "-pk") if can_see else [],
+            "today": timezone.localdate(),
         },
     )
 
@@ -224,3 +238,71 @@ def contact_erase(request, pk):
             messages.success(request, _("The contact's personal data was erased."))
             return redirect(_privacy_url(contact))
     return render(request, "customers/privacy/erase.html", {"contact": contact, "form": form})
+
+
+# ---------------------------------------------------------------- requests of the person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_add(request, pk):
+    """Record what the person asked for; the answer date comes from the policy."""
+    _require(privacy_requests.can_handle(request.user))
+    contact = _contact(request, pk, "view")
+    form = RequestForm(request.POST or None, initial={"received_on": timezone.localdate(), "kind": RequestKind.ACCESS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = privacy_requests.record(contact, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("The request is recorded; answer it by %(date)s.") % {"date": recorded.due_on.isoformat()})
+            return redirect(_privacy_url(contact))
+    return render(request, "customers/privacy/request_form.html", {"contact": contact, "form": form})
+
+
+@login_required
+@require_POST
+def request_close(request, pk):
+    _require(privacy_requests.can_handle(request.user))
+    found = get_object_or_404(privacy_requests.for_user(request.user), pk=pk)
+    try:
+        privacy_requests.close(found, actor=request.user, outcome=request.POST.get("outcome", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request is marked answered."))
+    return redirect(_privacy_url(found.contact))
+
+
+REQUEST_STATES = {
+    "open": gettext_lazy("Open"),
+    "overdue": gettext_lazy("Overdue"),
+    "closed": gettext_lazy("Answered"),
+    "all": gettext_lazy("All"),
+}
+
+
+@login_required
+@require_GET
+def request_list(request):
+    """Every request of the contacts the user may view, oldest deadline first."""
+    from django.core.paginator import Paginator
+
+    _require(privacy_requests.can_handle(request.user))
+    state = request.GET.get("state", "open")
+    state = state if state in REQUEST_STATES else "open"
+    today = timezone.localdate()
+    qs = privacy_requests.for_user(request.user).select_related("created_by", "closed_by")
+    if state == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    elif state == "overdue":
+        qs = qs.filter(closed_at__isnull=True, due_on__lt=today)
+    elif state == "closed":
+        qs = qs.filter(closed_at__isnull=False).order_by("-closed_at", "-pk")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "customers/privacy/requests.html",
+        {"page": page, "state": state, "states": list(REQUEST_STATES.items()), "today": today, "title": _("Requests about personal data")},
+    )
