@@ -127,11 +127,12 @@ def test_absolute_timeout_logs_out_even_when_active(company, client_for):
 
 
 def test_timeout_reads_the_policy(company, client_for, monkeypatch):
-    from types import SimpleNamespace
-
     import guanxi.policy.services as policy_services
+    from guanxi.policy.schema import default_policy
 
-    strict = SimpleNamespace(security=SimpleNamespace(idle_timeout_minutes=5, absolute_timeout_hours=1))
+    data = default_policy().model_dump(mode="json")
+    data["security"].update(idle_timeout_minutes=5, absolute_timeout_hours=1)
+    strict = policy_services.validate(data).with_version(3)
     monkeypatch.setattr(policy_services, "current", lambda: strict)
     c = client_for(company.rep)
     _age_session(c, login_ago=60, seen_ago=6 * 60)
