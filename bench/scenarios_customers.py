@@ -515,7 +515,7 @@ Fixed (issues 3 and 4):
   pattern-ops twin, and history tables copied every index of their model (22 on the customer's
   history); one index per key now, and history tables keep only the record id and foreign keys.
   The pinyin of a name is computed once per word (the initials from the syllables).
-- **The list's rows and filters** (this round): the 50 rows are read as tuples — ids, then their
+- **The list's rows and filters**: the 50 rows are read as tuples — ids, then their
   columns with owner, unit and region names by join, then their tag names — and built in Python
   (`customers/list_rows.py`, the same markup; no model instances). The filter form's class is
   built once per FilterSet instead of per page view, its selects are written straight from the
@@ -541,7 +541,7 @@ Fixed (issues 3 and 4):
 - **Request floor**: a new scenario measures an empty signed-in page (session, user, principal,
   middleware): about 2 ms p50, 1.1–1.2 ms since the signed-in user row is kept in the shared
   cache until it is saved (`accounts.backends.PositionBackend.get_user`).
-- **The list's Python side** (this round, ~25% of the list's server time): django-filter
+- **The list's Python side** (~25% of the list's server time): django-filter
   deep-copied every filter and Django every form field (with their querysets and choice lists)
   on each page view; the filter form now shares them (`customers/filters.py` `_SharedFields`,
   `_ShallowFilters`), keeps its cached-option fields per process, reads the three option-list
@@ -557,7 +557,7 @@ Fixed (issues 3 and 4):
   -created_at 76 → 23 ms. The shared scope matrix checks that the branches give exactly
   `restrict()` for every model; the list's pages forwards and back are tested against the
   plain scoped query for every sort.
-- **Request floor and search hits** (this round): the principal is kept in each process by its
+- **Request floor and search hits**: the principal is kept in each process by its
   cache key (access version and day), and the access version comes in the same cache read as
   the user row: two cache round trips per signed-in request instead of four, floor 1.2 → 0.7 ms
   p50. A rep's and manager's team memberships (协作人) ride with the principal instead of a query
@@ -565,7 +565,7 @@ Fixed (issues 3 and 4):
   writes the hits in Python (8 hits cost 1.8 ms of template): name drop-down p95 12.3 → 5.6 ms,
   initials 12.7 → 6.5 ms (2.5×, now within 3×), results page 20.8 → 14.4 ms. Hits found through
   a contact now name it (one more query, only then).
-- **The list's statement sent ahead** (this round): the page's ids (scope, filters, sort) and
+- **The list's statement sent ahead**: the page's ids (scope, filters, sort) and
   their rows with owner, unit, region and tag names are one statement (`unnest(ARRAY(ids)) WITH
   ORDINALITY` joined to the customer), sent to PostgreSQL before the page renders and read when
   the template reaches the table (`core/ahead.py`: psycopg's pipeline mode on the request's own
@@ -573,48 +573,51 @@ Fixed (issues 3 and 4):
   and the filter form: list p95 20.3 / 21.9 / 23.6 → 14.9 / 14.1 / 15.6 ms (rep / manager /
   general manager), 2.7–2.9× the bare SQL. The bell's unread count now comes in the same cache
   read as the user row (one cache round trip fewer per page).
-- **Region, unit and tag filters** (this round): a chosen region, unit or tag is checked against
+- **Region, unit and tag filters**: a chosen region, unit or tag is checked against
   the cached option list its select already offers, and the tree below a region or unit comes
   from cached (id, path) lists (`customers.filters.CachedModelChoiceFilter`): a filtered page view
   no longer queries `accounts_region` twice before its statement is sent. General manager's
   list, old and new code in turn: p50 about 1.5 ms lower.
-- **Quota check on confirm** (issue 4, this round): it counted a department's grade rows on the
+- **Quota check on confirm** (issue 4): it counted a department's grade rows on the
   (unit, scheme, level) index — 24,000 entries, 6 ms when the visibility map was set, 40 ms after
   a run had rewritten the table, 20.7–22.5 ms p95 in full runs. The counts are now tallies per
   (unit, scheme, level) kept by database triggers on the grade rows (`grading/level_counts.py`:
   statement-level with transition tables on PostgreSQL, so the run's million-row upsert adds one
-  grouped upsert). Isolated p95 16.5 → 5.2 ms; 4.0–8.7 ms across this round's five full runs
-  (5.5 ms in this one); the grade run over a million customers is unchanged (40–50 s).
-- **The reused benchmark database had grown** (this round): every full run imports 100,000
-  customers and 300,000 contacts, and between runs they were deleted again, which left the
-  customer and contact indexes two to two and a half times their fresh size (primary key 49 →
-  21 MB, (owner, -id) 76 → 30 MB after REINDEX) and every bare SQL slower. This report is the
-  run after a REINDEX of the customer, contact and grade tables.
+  grouped upsert). Isolated p95 16.5 → 5.2 ms; 4.0–8.7 ms across one round's five full runs
+  (5.8 ms in this one); the grade run over a million customers is unchanged (37–50 s).
+- **The reused benchmark database had grown**: every full run imports 100,000 customers with
+  their contacts, and deleting them by hand between runs had left the customer and contact
+  indexes two to two and a half times their fresh size (primary key 49 → 21 MB, (owner, -id)
+  76 → 30 MB after REINDEX) and every bare SQL slower. The import batch now removes its own
+  customers with everything hanging off them and reindexes their tables after measuring
+  (`bench/cleanup.py`, about 30 s + 60 s, not timed), so the grade run meets the 1,000,000
+  generated customers and a reused database stays comparable from run to run.
 
 Still missing the targets, and why:
 - **Within 3× of bare SQL when the SQL takes about 1 ms** (name, phone, mobile and credit-code
-  drop-downs: 5.4–7.5× this run, 3.9–9.4× over this round's runs; the results page: 4.6×): an
-  empty signed-in page costs 0.9 ms p50 and 1.3 ms p95, and these statements take 0.7–1.4 ms
-  p95, so 3× leaves 2.1–4.2 ms for the floor, the search's query building and the hits. Timed
+  drop-downs: 4.7–6.8× this run, 3.9–9.4× over the last rounds' runs; the results page:
+  4.7×): an empty signed-in page costs 0.8–0.9 ms p50 and 0.9–1.3 ms p95, and these statements
+  take 0.7–1.4 ms p95, so 3× leaves 2.1–4.2 ms for the floor, the search's query building and
+  the hits. Timed
   inside one phone drop-down (3.5 ms): SQL 0.9 ms, query building and ORM 0.9 ms, hits 0.2 ms,
   the floor and the fragment 1.3 ms. Folding the two statements into one would save a round
   trip on both sides of the ratio, not change it (the same was tried for the duplicate check's
   key lookups, one UNION ALL instead of three to five statements: no faster, not kept). The
   drop-down has no page shell to overlap its SQL with. Every such page is well inside 50 ms;
   the ratio holds where the SQL is heavier (pinyin initials, contact names, the lists).
-- **Run to run on this shared 2-core machine**: of this round's five full runs, three fell in
+- **Run to run on this shared 2-core machine**: of one round's five full runs, three fell in
   slow spells of the host (lists 16–25 ms p50, dashboards about twice their usual time, the
   duplicate check 23.5 and 26.9 ms p95 in two of them); the same code timed in turn with the
   code of the round before showed no regression (search drop-down, general manager's list,
   duplicate check: equal or faster).
-- **Duplicate check p95 near its 20 ms**: 12.9 ms p95 in this run; 13.4–26.9 ms across fourteen
+- **Duplicate check p95 near its 20 ms**: 13.2 ms p95 in this run; 12.9–26.9 ms across fifteen
   full runs on this shared machine, over 20 ms only in slow spells; a hit costs up to eight ~1 ms
   queries: the keys, the hits' rows, their blacklist entries and the scope check of the hits.
   The acting user's units for the blacklist flags now come from the cached principal instead
-  of a query (this round).
+  of a query.
 
-- **Contact-name search, now and then 450 ms**: in three of fourteen earlier full runs (the
-  second of this round among them: p95 471 ms, bare SQL 461 ms) one of the ten sampled names
+- **Contact-name search, now and then 450 ms**: in three of fifteen full runs (the latest:
+  p95 471 ms, bare SQL 461 ms) one of the ten sampled names
   took about 455 ms of bare SQL; in the others, and in every isolated run, p95 stayed at 12–31
   ms. The runs differ in the statistics that ANALYZE samples just before them, so a plan flips;
   re-analysing six times in a row did not bring it back. The benchmark now writes the EXPLAIN
