@@ -149,7 +149,7 @@ def consent_add(request, pk):
         else:
             messages.success(request, _("The consent was recorded."))
             return redirect(_privacy_url(contact))
-    return render(request, "customers/privacy/consent_form.html", {"contact": contact, "form": form})
+    return render(request, "customers/privacy/contact_form.html", {"contact": contact, "form": form, "title": _("Record consent")})
 
 
 @login_required
@@ -258,7 +258,13 @@ def request_add(request, pk):
         else:
             messages.success(request, _("The request is recorded; answer it by %(date)s.") % {"date": recorded.due_on.isoformat()})
             return redirect(_privacy_url(contact))
-    return render(request, "customers/privacy/request_form.html", {"contact": contact, "form": form})
+    intro = _(
+        "What the person asked about their data. The answer is due within the policy's number of days of receipt; exporting, "
+        "correcting or erasing the data, or withdrawing the consent, answers a request of that kind."
+    )
+    return render(
+        request, "customers/privacy/contact_form.html", {"contact": contact, "form": form, "title": _("Record a request"), "intro": intro}
+    )
 
 
 @login_required
