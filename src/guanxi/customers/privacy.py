@@ -2,9 +2,10 @@
 data subject's rights: export of their data, correction, erasure (anonymisation).
 
 - A contact's personal fields (the policy's security.personal_data_fields: by default mobile,
-  ID number, address, birthday, family background) are shown masked to everybody (138****5678). A user holding
-  `customers.view_personal_contact` may reveal one value at a time; each reveal writes a
-  `personal_data.viewed` audit event (contact, field; never the value).
+  ID number, address, birthday, family background) are shown masked to everybody
+  (138****5678). A user holding `customers.view_personal_contact` may reveal one value at a
+  time; each reveal writes a `personal_data.viewed` audit event (contact, field; never the
+  value).
 - Consent per contact: purpose, lawful basis, notice version, date given, withdrawal.
 - Export for the data subject (JSON or xlsx, `personal_data.exported`), correction
   (`personal_data.corrected`), erasure with `customers.erase_contact` (`personal_data.erased`);
@@ -41,7 +42,6 @@ ERASE_CONTACT = "customers.erase_contact"
 PERSONAL_FIELDS: tuple[str, ...] = ("mobile", "phone", "email", "id_number", "address", "birthday", "family")
 # The policy's names where they differ from the contact's fields ("wechat": no such field yet).
 _POLICY_NAMES = {"family_background": "family"}
-PERSONAL_CLAUSE = "security.personal_data_fields"
 # How each personal field is masked.
 FIELD_KINDS = {
     "mobile": "mobile",
