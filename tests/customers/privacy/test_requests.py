@@ -80,6 +80,7 @@ def test_pages_record_list_and_close(login, privileged_user, plain_user, outside
     response = client.post(add, {"kind": "correction", "received_on": timezone.localdate().isoformat()}, follow=True)
     assert "answer it by" in response.content.decode()
     request = PersonalDataRequest.objects.get()
+    assert "Request about personal data recorded" in client.get(page).content.decode()  # the access list, in words
     listing = client.get(reverse("customers:personal_requests")).content.decode()
     assert contact.customer.name in listing
     client.post(reverse("customers:personal_request_close", args=[request.pk]), {"outcome": "已按本人要求更新地址"})
