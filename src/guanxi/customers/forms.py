@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guanxi.accounts.access import principal_for
 from guanxi.accounts.models import OrgUnit, Region, User
@@ -81,6 +82,17 @@ def _unit_queryset(user):
     return OrgUnit.objects.filter(Q(pk__in=visible) | Q(pk__in=own), is_active=True).order_by("path")
 
 
+def key_customer_help() -> str:
+    from guanxi.policy.services import current
+
+    n = current().deadlines.key_customer_min_contacts
+    return ngettext(
+        "Key customers must keep at least %(n)d company staff member in contact.",
+        "Key customers must keep at least %(n)d company staff in contact.",
+        n,
+    ) % {"n": n}
+
+
 class CustomerForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_duplicates = forms.BooleanField(
@@ -106,6 +118,7 @@ class CustomerForm(forms.ModelForm):
         self.fields["unit"].queryset = _unit_queryset(user)
         self.fields["region"].queryset = Region.objects.filter(is_active=True)
         self.fields["tags"].queryset = Tag.objects.all()
+        self.fields["is_key"].help_text = key_customer_help()
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:

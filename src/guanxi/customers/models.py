@@ -137,7 +137,7 @@ class Customer(models.Model):
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.POTENTIAL)
     is_key = models.BooleanField(
-        _("key customer"), default=False, help_text=_("Key customers must keep at least two company staff in contact.")
+        _("key customer"), default=False, help_text=_("Key customers must keep the policy's number of company staff in contact.")
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     custom_data = models.JSONField(_("custom fields"), default=dict, blank=True)

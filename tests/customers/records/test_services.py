@@ -328,3 +328,18 @@ def test_changing_a_key_field_of_a_filed_customer_starts_the_change_report(env, 
     assert customer.change_report_deadline is not None
     event = AuditEvent.objects.get(event_type="customer.change_report_due", subject_id=str(customer.pk))
     assert event.data.get("clause")
+
+
+def test_the_key_customer_help_on_the_form_says_the_policy_number(monkeypatch):
+    from django.utils import translation
+
+    from guanxi.customers.forms import key_customer_help
+    from guanxi.policy import services as policy_services
+    from guanxi.policy.schema import default_policy
+
+    with translation.override("en"):
+        assert "at least 2 company staff" in key_customer_help()
+        data = default_policy().model_dump(mode="json")
+        data["deadlines"]["key_customer_min_contacts"] = 3
+        monkeypatch.setattr(policy_services, "current", lambda: policy_services.validate(data).with_version(4))
+        assert "at least 3 company staff" in key_customer_help()
