@@ -96,3 +96,19 @@ def test_history_allow_list_is_current():
     assert not stale, f"WITHOUT_HISTORY names models that no longer exist: {stale}"
     needless = sorted(label for label in WITHOUT_HISTORY if getattr(apps.get_model(label)._meta, "simple_history_manager_attribute", None))
     assert not needless, f"these models keep history after all; drop them from WITHOUT_HISTORY: {needless}"
+
+
+def test_every_audited_event_has_a_name_in_words():
+    """The audit log shows events by name, in the user's language: every code a module records
+    (`audit.record("…")`) is registered with a label (core.events.register)."""
+    import re
+
+    from guanxi.core import events
+
+    src = TESTS.parent / "src" / "guanxi"
+    codes = set()
+    for path in src.rglob("*.py"):
+        codes.update(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert len(codes) > 50  # the pattern still finds the calls
+    unnamed = sorted(code for code in codes if events.label(code) == code)
+    assert not unnamed, f"audit events without a label: {unnamed}"
