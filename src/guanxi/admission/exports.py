@@ -52,15 +52,12 @@ def _rows(queryset):
 
 def export_admissions(request, queryset, *, filters: dict | None = None) -> HttpResponse:
     """`queryset` must come from Admission.objects.restrict(user, "export")."""
-    try:
-        return downloads.xlsx_download(
-            user=request.user,
-            model_label="admission.admission",
-            sheet=_("Admissions"),
-            header=columns(),
-            rows=_rows(queryset),
-            filename="admissions",
-            filters=filters,
-        )
-    except downloads.ExportTooLarge as exc:
-        return downloads.refused(request, exc)
+    return downloads.respond(
+        request,
+        model_label="admission.admission",
+        sheet=_("Admissions"),
+        header=columns(),
+        rows=_rows(queryset),
+        filename="admissions",
+        filters=filters,
+    )

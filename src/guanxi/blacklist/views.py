@@ -95,18 +95,15 @@ class EntryExportView(ScopedMixin, generic.View):
                     e.clause,
                 ]
 
-        try:
-            return downloads.xlsx_download(
-                user=request.user,
-                model_label="blacklist.blacklistentry",
-                sheet=_("Blacklist"),
-                header=headers,
-                rows=rows(),
-                filename="blacklist",
-                filters={k: v for k, v in request.GET.items() if v},
-            )
-        except downloads.ExportTooLarge as exc:
-            return downloads.refused(request, exc)
+        return downloads.respond(
+            request,
+            model_label="blacklist.blacklistentry",
+            sheet=_("Blacklist"),
+            header=headers,
+            rows=rows(),
+            filename="blacklist",
+            filters={k: v for k, v in request.GET.items() if v},
+        )
 
 
 class EntryDetailView(ObjectDetailView):

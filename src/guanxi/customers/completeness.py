@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.policy import services as policy_services
+
 from .models import Contact, Customer, CustomerDepartment, CustomerFile, CustomFieldDef, FieldType, ReturnReason, ReturnTask
 
 CLAUSE = "customers.required_fields"
@@ -29,14 +31,6 @@ COMPUTED_LABELS = {
     "departments": _("Customer departments"),
     "tags": _("Tags"),
 }
-
-
-def _policy(policy=None):
-    if policy is not None:
-        return policy
-    from guanxi.policy.services import current
-
-    return current()
 
 
 def _empty(value) -> bool:
@@ -58,7 +52,7 @@ class _Defs:
 def required_keys(category: str, *, policy=None, defs: _Defs | None = None) -> list[str]:
     """The field keys a complete record of `category` holds: the policy's list (custom keys only
     where the category defines that custom field) plus the category's required custom fields."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     defs = defs or _Defs()
     custom = defs.get(category)
     keys = []
@@ -173,7 +167,7 @@ def _resolve_tasks(customer_ids: Iterable[int]) -> int:
 def refresh(customer: Customer, *, policy=None, save: bool = True) -> tuple[int, list[str]]:
     """Recomputes `customer.completeness` and `customer.missing_fields` (stored without touching
     the record's version or its field history: both are derived values)."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     defs = _Defs()
     keys = required_keys(customer.category, policy=policy, defs=defs)
     custom = defs.get(customer.category)
@@ -192,7 +186,7 @@ def refresh(customer: Customer, *, policy=None, save: bool = True) -> tuple[int,
 def refresh_queryset(queryset, *, policy=None, batch_size: int = 1000) -> int:
     """Recomputes completeness for every record of `queryset`, a batch at a time; returns how
     many records changed. Records becoming complete get their open return tasks resolved."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     defs = _Defs()
     changed_total = 0
     last_pk = 0

@@ -85,6 +85,15 @@ def xlsx_download(
     return response
 
 
+def respond(request, **download) -> HttpResponse:
+    """A view's answer: the download for the signed-in user (arguments of xlsx_download), or back
+    to the list with the refusal when the cap says no."""
+    try:
+        return xlsx_download(user=request.user, **download)
+    except ExportTooLarge as exc:
+        return refused(request, exc)
+
+
 def refused(request, exc: ExportTooLarge) -> HttpResponseRedirect:
     """Back to the list the export was asked from, with the refusal as a message. Every export
     lives at "<list>/export/" and takes the list's query string, so the list is one step up."""

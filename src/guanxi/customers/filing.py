@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import audit
 from guanxi.core.errors import DomainError, NotAllowed
 from guanxi.core.workdays import add_workdays, workdays_between
+from guanxi.policy import services as policy_services
 
 from . import completeness
 from .models import Customer, ReturnReason, ReturnTask
@@ -66,14 +67,6 @@ STATUS_GROUPS = {
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _policy(policy=None):
-    if policy is not None:
-        return policy
-    from guanxi.policy.services import current
-
-    return current()
-
-
 def today() -> dt.date:
     """Today in the site's time zone (Asia/Shanghai)."""
     return timezone.localdate()
@@ -83,18 +76,18 @@ def today() -> dt.date:
 
 
 def filing_deadline_for(first_contact: dt.date, *, policy=None) -> dt.date:
-    return add_workdays(first_contact, _policy(policy).deadlines.filing_working_days)
+    return add_workdays(first_contact, policy_services.given_or_current(policy).deadlines.filing_working_days)
 
 
 def change_report_deadline_for(changed_on: dt.date, *, policy=None) -> dt.date:
-    return add_workdays(changed_on, _policy(policy).deadlines.change_report_working_days)
+    return add_workdays(changed_on, policy_services.given_or_current(policy).deadlines.change_report_working_days)
 
 
 def on_created(customer: Customer, *, policy=None, save: bool = True) -> dt.date:
     """Sets the first-contact date (today when unknown) and the filing deadline of a new
     record; returns the deadline. Stored without a new version: the values follow from the
     record and the policy. Importers may call it with save=False and bulk-save themselves."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     if customer.first_contact_date is None:
         customer.first_contact_date = today()
     customer.filing_deadline = filing_deadline_for(customer.first_contact_date, policy=policy)
@@ -110,7 +103,7 @@ def on_changed(customer: Customer, changed_fields: Iterable[str], *, policy=None
     pending, the change-report deadline starts (audited with the policy version and clause).
     A changed first-contact date of an unfiled record moves its filing deadline. Returns the
     change-report deadline set, else None."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     changed = set(changed_fields)
     if customer.filed_at is None:
         if "first_contact_date" in changed and customer.first_contact_date:
@@ -253,7 +246,7 @@ def file_customer(customer: Customer, *, actor) -> Customer:
     """The archivist files the record (or records the change report of a filed one)."""
     if not can_archive(actor, customer):
         raise NotAllowed(_("You may not file this customer."))
-    policy = _policy()
+    policy = policy_services.given_or_current()
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.merged_into_id:
         raise DomainError(_("This customer was merged into another record."), code="merged")
@@ -289,7 +282,7 @@ def file_customer(customer: Customer, *, actor) -> Customer:
 
 def is_check_day(on: dt.date | None = None, *, policy=None) -> bool:
     on = on or today()
-    return WEEKDAYS[on.weekday()] == _policy(policy).deadlines.completeness_check_weekday
+    return WEEKDAYS[on.weekday()] == policy_services.given_or_current(policy).deadlines.completeness_check_weekday
 
 
 @transaction.atomic
@@ -297,7 +290,7 @@ def weekly_check(on: dt.date | None = None, *, days: int = 7, policy=None) -> in
     """Sends the incomplete records created in the `days` before `on` back to their unit: one
     ReturnTask each, unless one is already open. Completeness is recomputed first (the policy
     may have changed). Returns the number of tasks created; safe to run again."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     on = on or today()
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(dt.datetime.combine(on - dt.timedelta(days=days), dt.time.min), tz)
@@ -381,7 +374,7 @@ def send_back(customer: Customer, *, actor, note: str) -> ReturnTask:
             field="note",
             code="note_too_long",
         )
-    policy = _policy()
+    policy = policy_services.given_or_current()
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.merged_into_id:
         raise DomainError(_("This customer was merged into another record."), code="merged")

@@ -45,8 +45,8 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import audit
 
 from .models import Contact, Customer, CustomerDepartment, CustomerFile, CustomerMember, CustomFieldDef, FieldType
+from .privacy import FIELD_KINDS, can_see_personal, mask, personal_fields
 
-PERSONAL_PERMISSION = "customers.view_personal_contact"
 EXPORT_PERMISSION = "customers.export_customer"
 FORMATS = ("pdf", "xlsx")
 HISTORY_ROWS = 30
@@ -200,41 +200,6 @@ def _truncate(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --- personal data (customers.privacy, helper D; a local fallback until it exists) ----------------
-
-
-def _privacy():
-    try:
-        from . import privacy
-    except ImportError:
-        return None
-    return privacy
-
-
-def can_see_personal(user) -> bool:
-    privacy = _privacy()
-    if privacy is not None and hasattr(privacy, "can_see_personal"):
-        return bool(privacy.can_see_personal(user))
-    return bool(user.has_perm(PERSONAL_PERMISSION))
-
-
-def mask(value, kind: str) -> str:
-    if value in (None, ""):
-        return ""
-    privacy = _privacy()
-    if privacy is not None and hasattr(privacy, "mask"):
-        return privacy.mask(value, kind)
-    text = display(value)
-    if kind == "mobile":
-        digits = re.sub(r"\D", "", text)
-        return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
-    if kind == "birthday":
-        return "****-**-**"
-    if kind == "id_number":
-        return f"{text[:1]}****************{text[-1:]}" if len(text) > 2 else "****"
-    return "****"
-
-
 # --- shipped sections ------------------------------------------------------------------------------
 
 
@@ -339,8 +304,6 @@ CONTACT_COLUMNS = ("name", "title", "decision_role", "phone", "mobile", "email",
 
 
 def contacts_section(customer: Customer, user) -> list[Block]:
-    from .privacy import personal_fields
-
     visible = can_see_personal(user)
     personal = personal_fields()
     contacts = list(
@@ -362,7 +325,7 @@ def contacts_section(customer: Customer, user) -> list[Block]:
             for n in CONTACT_COLUMNS:
                 value = _value(c, n)
                 if n in personal and not visible:
-                    value = mask(value, n)
+                    value = mask(value, FIELD_KINDS[n])
                 if n == "name" and c.is_primary:
                     value = f"{value} ({_t('primary contact')})"
                 row.append(value)

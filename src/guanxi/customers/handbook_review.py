@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from guanxi.core import audit
 from guanxi.core.errors import NotAllowed
+from guanxi.policy import services as policy_services
 
 from .models import Customer
 
@@ -36,14 +37,8 @@ CLAUSE = "deadlines.handbook_refresh_months"
 OK, OVERDUE = "ok", "overdue"
 
 
-def _policy(policy=None):
-    from guanxi.policy.services import current
-
-    return policy or current()
-
-
 def months(policy=None) -> int:
-    return _policy(policy).deadlines.handbook_refresh_months
+    return policy_services.given_or_current(policy).deadlines.handbook_refresh_months
 
 
 def add_months(day: dt.date, n: int) -> dt.date:
@@ -80,12 +75,11 @@ def overdue_q(on: dt.date | None = None, policy=None) -> Q:
 
 
 def _months_before(day: dt.date, n: int) -> dt.date:
-    """The earliest date whose update falls due on or after `day`: month ends clamp (31 Aug and
-    28 Aug both give 28 Feb), so step forward from a week before the plain answer."""
-    candidate = add_months(day, -n) - dt.timedelta(days=7)
-    while add_months(candidate, n) < day:
-        candidate += dt.timedelta(days=1)
-    return candidate
+    """The earliest date whose update falls due on or after `day`. Going back n months lands on
+    it, unless the month end clamped (31 Mar − 1 month = 28 Feb, due 28 Mar): then the next day,
+    the 1st of a month, is the first that counts."""
+    back = add_months(day, -n)
+    return back if add_months(back, n) >= day else back + dt.timedelta(days=1)
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -93,17 +87,15 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def can_mark(actor, customer: Customer) -> bool:
-    return (
-        actor.has_perm("customers.change_customer")
-        and customer.filed_at is not None
-        and Customer.objects.restrict(actor, "change").filter(pk=customer.pk).exists()
-    )
+    from .services import may_change
+
+    return customer.filed_at is not None and may_change(actor, customer)
 
 
 def mark_reviewed(customer: Customer, *, actor, policy=None) -> dt.date:
     """Records that `actor` brought the customer's handbook up to date now; returns the next due
     date."""
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     if not can_mark(actor, customer):
         raise NotAllowed(_("You may not update the handbook of this customer."), code="not_allowed")
     customer.handbook_reviewed_at = timezone.now()
@@ -132,7 +124,7 @@ def remind(on: dt.date | None = None, policy=None) -> int:
     from guanxi.notifications.services import notify
 
     on = on or timezone.localdate()
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     if AuditEvent.objects.filter(event_type="customers.handbook_reminders_sent", data__on=on.isoformat()).exists():
         return 0  # already sent today (a job may run twice)
     counts = dict(
@@ -178,7 +170,7 @@ def panel_context(customer: Customer, user) -> dict | None:
 
     if customer.filed_at is None:
         return None
-    policy = _policy()
+    policy = policy_services.given_or_current()
     return {
         "last": last_update(customer),
         "by": customer.handbook_reviewed_by if customer.handbook_reviewed_at else None,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core import audit
 from guanxi.core.errors import DomainError, NotAllowed
+from guanxi.policy import services as policy_services
 
 from .models import Contact, PersonalDataRequest, RequestKind
 
@@ -36,12 +37,6 @@ ANSWERS = {
 }
 
 
-def _policy(policy=None):
-    from guanxi.policy.services import current
-
-    return policy or current()
-
-
 def can_handle(user) -> bool:
     from .privacy import can_see_personal
 
@@ -53,7 +48,7 @@ def for_user(user):
 
 
 def record(contact: Contact, *, actor, kind: str, received_on: dt.date, note: str = "", policy=None) -> PersonalDataRequest:
-    policy = _policy(policy)
+    policy = policy_services.given_or_current(policy)
     if not can_handle(actor):
         raise NotAllowed(_("You may not handle requests about personal data."), code="no_permission")
     if kind not in RequestKind.values:

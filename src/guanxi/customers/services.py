@@ -434,6 +434,17 @@ def primary_unit(user) -> OrgUnit | None:
     return None
 
 
+def may_change(user, customer: Customer) -> bool:
+    """Whether `user` may change `customer` (the permission and the record in the change scope).
+    Kept on the customer object per user, so the page and its panels ask the database once."""
+    memo = customer.__dict__.setdefault("_may_change", {})
+    if user.pk not in memo:
+        memo[user.pk] = (
+            user.has_perm("customers.change_customer") and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
+        )
+    return memo[user.pk]
+
+
 def _check_scope(customer: Customer, actor, action: str, message) -> None:
     """The saved customer must stay within the actor's scope for `action` (no actor: a
     command or task, which acts for the whole company)."""

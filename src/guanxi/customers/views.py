@@ -458,9 +458,7 @@ class CustomerDetailView(ScopedMixin, TemplateView):
         user = self.request.user
         customer = self.get_object()
         custom, other_files = custom_values(customer)
-        can_change = (
-            user.has_perm(permission_code(Customer, "change")) and Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
-        )
+        can_change = _services().may_change(user, customer)
         handbook = {kind: _reverse(f"customers:handbook_{kind}", customer.pk) for kind in ("pdf", "xlsx")}
         ctx.update(
             object=customer,

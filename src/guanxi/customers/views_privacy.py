@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -293,8 +294,6 @@ REQUEST_STATES = {
 @require_GET
 def request_list(request):
     """Every request of the contacts the user may view, oldest deadline first."""
-    from django.core.paginator import Paginator
-
     _require(privacy_requests.can_handle(request.user))
     state = request.GET.get("state", "open")
     state = state if state in REQUEST_STATES else "open"

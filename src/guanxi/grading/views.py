@@ -34,18 +34,9 @@ from .models import BusinessFigure, CustomerGrade, GradeChange, GradingProfile
 
 
 def _export(request, *, model, title: str, header: list, rows, filename: str) -> HttpResponse:
-    try:
-        return downloads.xlsx_download(
-            user=request.user,
-            model_label=model._meta.label_lower,
-            sheet=title,
-            header=header,
-            rows=rows,
-            filename=filename,
-            filters=_filters(request),
-        )
-    except downloads.ExportTooLarge as exc:
-        return downloads.refused(request, exc)
+    return downloads.respond(
+        request, model_label=model._meta.label_lower, sheet=title, header=header, rows=rows, filename=filename, filters=_filters(request)
+    )
 
 
 def _filters(request) -> dict:

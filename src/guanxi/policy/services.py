@@ -194,6 +194,12 @@ def current() -> Policy:
     return policy
 
 
+def given_or_current(policy: Policy | None = None) -> Policy:
+    """`policy` when the caller pins one (a run, a test), else the active one. `current` is looked
+    up at call time, so a test that replaces it is obeyed."""
+    return policy if policy is not None else current()
+
+
 def reset_cache() -> None:
     """Forget the cached policy in this process and the shared cache (tests, activation)."""
     with _lock:

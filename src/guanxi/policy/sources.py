@@ -32,7 +32,7 @@ def cite(reference: str) -> str:
     out, at = [], 0
     for match in _SEED.finditer(reference):
         title = DOCUMENTS.get(match[1])
-        if title is None or match.start() < at:
+        if title is None:
             continue
         out.append(reference[at : match.start()])
         at = match.end()

@@ -1,23 +1,10 @@
-"""Excel exports of the review lists and the annual classification table 客户分类表 (seed 000
-§一.3), written with customers.xlsx (formula-safe, write-only) and audited `export.downloaded`."""
+"""The rows of the review lists' Excel exports and of the annual classification table 客户分类表
+(seed 000 §一.3); the views write them through customers.downloads (the policy's cap,
+formula-safe, audited `export.downloaded`)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
-
-from guanxi.customers import downloads
-
-
-def respond(request, *, model_label: str, sheet: str, header, rows, filename: str, filters: dict | None = None) -> HttpResponse:
-    """The download (customers.downloads: the policy's cap, the audit event), or back to the
-    list with a message when the cap refuses it."""
-    try:
-        return downloads.xlsx_download(
-            user=request.user, model_label=model_label, sheet=sheet, header=header, rows=rows, filename=filename, filters=filters
-        )
-    except downloads.ExportTooLarge as exc:
-        return downloads.refused(request, exc)
 
 
 def _who(user) -> str:

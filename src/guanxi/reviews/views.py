@@ -15,6 +15,7 @@ from django.views.generic import FormView
 
 from guanxi.core.errors import DomainError
 from guanxi.core.generic import ObjectCreateView, ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
+from guanxi.customers import downloads
 
 from . import exports, grades, queries, services
 from .filters import CycleFilter, DowngradeFilter, IncidentFilter, ReviewFilter
@@ -42,7 +43,7 @@ class _ExportView(ScopedMixin, View):
         if self.filterset_class is not None:
             qs = self.filterset_class(request.GET, queryset=qs, request=request).qs
         header, rows = self.rows(qs)
-        return exports.respond(
+        return downloads.respond(
             request,
             model_label=self.model._meta.label_lower,
             sheet=str(self.sheet),
@@ -241,7 +242,7 @@ class ClassificationExportView(ScopedMixin, View):
         if not 2000 <= year <= 2100:
             year = timezone.localdate().year
         header, rows = queries.classification_rows(request.user, year)
-        return exports.respond(
+        return downloads.respond(
             request,
             model_label="reviews.classification",
             sheet=_("Customer classification %(year)d") % {"year": year},
